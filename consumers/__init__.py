@@ -1,0 +1,1 @@
+"""Kafka consumer processes feeding the read models: offsets, idempotency, dead letters, lag."""

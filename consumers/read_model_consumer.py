@@ -1,0 +1,179 @@
+"""Feeds the read models from the ledger's Kafka topics.
+
+Commit order, per message: (1) the read-model change and (2) the next offset are written in one
+database transaction; (3) the offset is then committed to Kafka for tooling. The database is the
+authority: on start, and on every partition assignment, the consumer seeks to the offsets it
+stored, so a message is never applied twice and never lost. Duplicates (same aggregate id and
+version) are skipped. A message that cannot be decoded or validated goes to the dead-letter
+topic with the reason in its headers, and consumption goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.structs import OffsetAndMetadata
+from eventsourcing.persistence import IntegrityError
+
+from infra.codec import UndecodableMessage, decode
+from projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
+
+log = structlog.get_logger(__name__)
+
+
+def source_name(group_id: str, topic: str, partition: int) -> str:
+    return f"kafka:{group_id}:{topic}:{partition}"
+
+
+class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: ReadModelConsumer) -> None:
+        self.owner = owner
+
+    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        log.info("consumer.partitions_revoked", partitions=[str(tp) for tp in revoked])
+
+    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        for tp in assigned:
+            self.owner.seek_to_stored(tp)
+        log.info("consumer.partitions_assigned", partitions=[str(tp) for tp in assigned])
+
+
+class ReadModelConsumer:
+    def __init__(
+        self,
+        read_model: ReadModelMixin,
+        *,
+        client_config: dict[str, Any],
+        group_id: str,
+        topics: Sequence[str],
+        dead_letter_topic: str,
+        on_applied: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.read_model = read_model
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.dead_letter_topic = dead_letter_topic
+        self.on_applied = on_applied
+        self.consumer = KafkaConsumer(
+            **client_config,
+            group_id=group_id,
+            client_id=f"claims-ledger-consumer-{group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            max_poll_records=500,
+        )
+        self.dead_letters = KafkaProducer(
+            **client_config, acks="all", enable_idempotence=True,
+            client_id=f"claims-ledger-deadletter-{group_id}",
+        )
+        self.consumer.subscribe(self.topics, listener=_SeekToStoredOffsets(self))
+        self.applied = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self._last_lag_log = 0.0
+
+    def seek_to_stored(self, tp: TopicPartition) -> None:
+        stored = self.read_model.position(source_name(self.group_id, tp.topic, tp.partition))
+        if stored is None:
+            self.consumer.seek_to_beginning(tp)
+        else:
+            self.consumer.seek(tp, stored)
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Process one poll's messages; returns how many were handled."""
+        batches = self.consumer.poll(timeout_ms=timeout_ms)
+        handled = 0
+        commits: dict[TopicPartition, OffsetAndMetadata] = {}
+        for tp, messages in batches.items():
+            for message in messages:
+                self._handle(message)
+                handled += 1
+                commits[tp] = OffsetAndMetadata(message.offset + 1, "", -1)
+        if commits:
+            self.consumer.commit(commits)
+        self._log_lag()
+        return handled
+
+    def _handle(self, message: Any) -> None:
+        source = source_name(self.group_id, message.topic, message.partition)
+        next_offset = message.offset + 1
+        try:
+            published = decode(message.value)
+            key = message.key.decode("utf-8", "replace") if message.key else None
+            if key != str(published.aggregate_id):
+                raise UndecodableMessage(
+                    f"message key {key!r} is not the aggregate id {published.aggregate_id}"
+                )
+            result = self.read_model.apply(published, source, next_offset)
+        except (UndecodableMessage, ChainBroken) as error:
+            self._dead_letter(message, str(error))
+            self.read_model.skip(source, next_offset)
+            return
+        except IntegrityError:
+            # The database already holds this position: another member applied it first.
+            log.info("consumer.position_already_applied", source=source, offset=message.offset)
+            return
+        structlog.contextvars.bind_contextvars(
+            case_id=str(published.aggregate_id), correlation_id=published.correlation_id
+        )
+        try:
+            if result is ApplyResult.DUPLICATE:
+                self.duplicates += 1
+                log.debug("consumer.duplicate_skipped", version=published.version)
+            else:
+                self.applied += 1
+                log.debug("consumer.applied", event_type=published.event_type,
+                          version=published.version)
+                if self.on_applied is not None:
+                    self.on_applied(published)
+        finally:
+            structlog.contextvars.unbind_contextvars("case_id", "correlation_id")
+
+    def _dead_letter(self, message: Any, reason: str) -> None:
+        headers = [
+            ("dlq.reason", reason.encode("utf-8")),
+            ("dlq.source.topic", message.topic.encode()),
+            ("dlq.source.partition", str(message.partition).encode()),
+            ("dlq.source.offset", str(message.offset).encode()),
+            ("dlq.consumer.group", self.group_id.encode()),
+        ]
+        self.dead_letters.send(
+            self.dead_letter_topic, key=message.key, value=message.value, headers=headers
+        ).get(timeout=60)
+        self.dead_lettered += 1
+        log.warning("consumer.dead_lettered", topic=message.topic, partition=message.partition,
+                    offset=message.offset, reason=reason)
+
+    def lag(self) -> dict[str, int]:
+        assigned = list(self.consumer.assignment())
+        if not assigned:
+            return {}
+        ends = self.consumer.end_offsets(assigned)
+        return {str(tp): max(ends[tp] - self.consumer.position(tp), 0) for tp in assigned}
+
+    def caught_up(self) -> bool:
+        assigned = self.consumer.assignment()
+        return bool(assigned) and all(v == 0 for v in self.lag().values())
+
+    def _log_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lag_log >= 10:
+            self._last_lag_log = now
+            lag = self.lag()
+            log.info("consumer.lag", group=self.group_id, total=sum(lag.values()), partitions=lag)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.poll_once()
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+        self.dead_letters.close(timeout=10)

@@ -1,0 +1,1 @@
+"""Wiring: event store, Kafka relay, embedded broker, settings, logging, command line."""

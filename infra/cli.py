@@ -1,0 +1,264 @@
+"""The `claims-ledger` command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.envelope import PublishedEvent
+from domain.errors import LedgerError
+from infra.audit import rebuild, verify
+from infra.codec import json_safe
+from infra.logging import configure_logging
+from infra.settings import Settings
+from infra.store import build_ledger, envelope_chain, open_read_model
+from projections.complaint_status import ComplaintStatus
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="claims-ledger: an event-sourced ledger of insurance claims and complaints.",
+)
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+log = structlog.get_logger(__name__)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("signal.received", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def _status_table(statuses: list[ComplaintStatus], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("reference", "state", "channel", "form", "received at (WIB)",
+                   "outcome", "last event", "version"):
+        table.add_column(column)
+    for s in statuses:
+        table.add_row(
+            s.reference, s.state, s.channel, s.form,
+            s.received_at.strftime("%Y-%m-%d %H:%M %z"), s.outcome or "-",
+            s.last_event_type, str(s.version),
+        )
+    return table
+
+
+def _print_statuses(statuses: list[ComplaintStatus], as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps([json_safe(asdict(s)) for s in statuses], indent=2))
+    else:
+        out.print(_status_table(statuses, title))
+
+
+@app.command()
+def demo(
+    as_json: JsonFlag = False,
+    examples: Annotated[Path, typer.Option(help="Folder of scenario files.")] = Path("examples"),
+) -> None:
+    """The main job: embedded broker, example scenarios, relay, consumer, status table."""
+    from infra.runtime import run_demo
+
+    settings = _settings()
+    files = sorted(examples.glob("*.jsonl"))
+    if not files:
+        _fail(f"no scenario files (*.jsonl) in {examples}")
+    try:
+        applied, statuses = run_demo(settings, files)
+    except LedgerError as error:
+        _fail(str(error))
+    if not as_json:
+        for a in applied:
+            err.print(f"applied {a.commands} commands from {a.path}", highlight=False)
+    _print_statuses(statuses, as_json, "Complaint status (read from the Kafka-fed read model)")
+
+
+@app.command("apply")
+def apply_(files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")]) -> None:
+    """Apply scenario files to the configured event store, each as one unit."""
+    from infra.scenario import apply_file
+
+    settings = _settings()
+    ledger = build_ledger(settings)
+    for path in files:
+        if not path.is_file():
+            _fail(f"{path}: no such file")
+        try:
+            applied = apply_file(ledger, path)
+        except (LedgerError, ValueError) as error:
+            _fail(str(error))
+        out.print(f"applied {applied.commands} commands from {path}", highlight=False)
+
+
+@app.command()
+def relay(
+    until_caught_up: Annotated[bool, typer.Option(help="Exit when all is published.")] = False,
+) -> None:
+    """Publish the event store's notification log to Kafka (transactional outbox)."""
+    from infra.kafka_io import ensure_topics
+    from infra.relay import Relay
+
+    settings = _settings()
+    if not settings.kafka_bootstrap_servers:
+        _fail("KAFKA_BOOTSTRAP_SERVERS is not set (start one with `claims-ledger broker`)")
+    stop = _stop_on_signals()
+    ensure_topics(settings)
+    the_relay = Relay(build_ledger(settings), settings)
+    try:
+        the_relay.run(stop, until_caught_up=until_caught_up)
+    finally:
+        the_relay.close()
+
+
+@app.command()
+def consume() -> None:
+    """Feed the read models from Kafka until SIGTERM."""
+    from infra.kafka_io import ensure_topics
+    from infra.runtime import read_model_consumer
+
+    settings = _settings()
+    if not settings.kafka_bootstrap_servers:
+        _fail("KAFKA_BOOTSTRAP_SERVERS is not set (start one with `claims-ledger broker`)")
+    stop = _stop_on_signals()
+    ensure_topics(settings)
+    consumer = read_model_consumer(settings, open_read_model(settings))
+    try:
+        consumer.run(stop)
+    finally:
+        consumer.close()
+        log.info("consumer.stopped", applied=consumer.applied, duplicates=consumer.duplicates,
+                 dead_lettered=consumer.dead_lettered)
+
+
+@app.command()
+def broker(port: Annotated[int, typer.Option(help="0 picks a free port.")] = 0) -> None:
+    """Run the embedded Kafka broker (Tansu) alone until SIGTERM."""
+    from infra.broker import EmbeddedBroker
+
+    settings = _settings()
+    stop = _stop_on_signals()
+    with EmbeddedBroker(settings.ledger_data_dir, port=port or None) as embedded:
+        print(f"KAFKA_BOOTSTRAP_SERVERS={embedded.bootstrap}", flush=True)
+        stop.wait()
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Complaint statuses from the Kafka-fed read model."""
+    settings = _settings()
+    _print_statuses(open_read_model(settings).complaint_statuses(), as_json, "Complaint status")
+
+
+@app.command()
+def history(
+    reference: Annotated[str, typer.Argument(help="The complaint reference.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every stored event of one case, with its hash chain, straight from the event store."""
+    settings = _settings()
+    ledger = build_ledger(settings)
+    try:
+        complaint = ledger.complaint(reference)
+    except LedgerError as error:
+        _fail(str(error))
+    chain = envelope_chain(ledger)
+    envelopes: list[PublishedEvent] = [chain.envelope(e) for e in ledger.history(complaint.id)]
+    if as_json:
+        print(json.dumps([e.model_dump(mode="json") for e in envelopes], indent=2))
+        return
+    table = Table(title=f"History of complaint {reference}")
+    for column in ("v", "event", "occurred at", "recorded at", "rule set", "hash"):
+        table.add_column(column)
+    for e in envelopes:
+        table.add_row(str(e.version), e.event_type, e.occurred_at.isoformat(),
+                      e.recorded_at.isoformat(), e.rule_set or "-", e.hash[:16] + "…")
+    out.print(table)
+
+
+@app.command("rebuild")
+def rebuild_(as_json: JsonFlag = False) -> None:
+    """Rebuild the read models from the event store and compare with the Kafka-fed ones."""
+    settings = _settings()
+    ledger = build_ledger(settings)
+    live = open_read_model(settings)
+    rebuilt = open_read_model(settings, prefix="rb_")
+    applied = rebuild(ledger, rebuilt)
+    same = live.complaint_statuses() == rebuilt.complaint_statuses()
+    if as_json:
+        print(json.dumps({"applied": applied, "identical_to_kafka_fed": same}))
+    else:
+        out.print(f"rebuilt from the event store ({applied} new events); "
+                  f"identical to the Kafka-fed read model: {same}", highlight=False)
+    if not same:
+        raise typer.Exit(code=1)
+
+
+@app.command("verify")
+def verify_(as_json: JsonFlag = False) -> None:
+    """Recompute every hash chain from the event store; compare with what was published."""
+    settings = _settings()
+    report = verify(build_ledger(settings), open_read_model(settings))
+    if as_json:
+        print(json.dumps(asdict(report) | {"ok": report.ok}, indent=2))
+    else:
+        out.print(
+            f"{report.stored_events} stored events, {report.witnessed_events} witnessed by the "
+            f"read model, {report.not_witnessed} not yet published, "
+            f"{len(report.mismatches)} mismatches", highlight=False,
+        )
+        for line in report.mismatches:
+            out.print(f"  {line}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def schema(
+    write: Annotated[Path | None, typer.Option(help="Write into this folder.")] = None,
+) -> None:
+    """Print (or write) the JSON Schema of the published event envelope."""
+    from infra.schemas import write_schemas
+
+    if write is None:
+        print(json.dumps(PublishedEvent.model_json_schema(), indent=2, sort_keys=True))
+    else:
+        for path in write_schemas(write):
+            out.print(f"wrote {path}", highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except LedgerError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,154 @@
+"""Serialization of the envelope: stored domain events -> PublishedEvent -> Kafka bytes.
+
+The relay and the auditor's rebuild both go through `EnvelopeChain`, so the hashes a
+downstream consumer receives are the hashes anyone can recompute from the event store.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from domain.envelope import GENESIS_HASH, SCHEMA_VERSION, PublishedEvent, event_id_for, seal
+
+AGGREGATE_TYPES: dict[str, str] = {
+    "claims_ledger:Complaint": "complaint",
+}
+"""Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
+
+_STANDARD = frozenset(
+    {"originator_id", "originator_version", "originator_topic", "timestamp", "occurred_at",
+     "correlation_id", "causation_id", "rule_set"}
+)
+
+
+class UndecodableMessage(ValueError):
+    """A Kafka message that is not a valid envelope; the reason says why."""
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return json_safe(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def event_type_of(domain_event: Any) -> str:
+    topic: str = type(domain_event).TOPIC
+    return topic.rsplit(":", 1)[-1]
+
+
+def unsealed_fields(domain_event: Any, aggregate_type: str) -> dict[str, Any]:
+    attrs = domain_event.__dict__
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "event_id": event_id_for(domain_event.originator_id, domain_event.originator_version),
+        "aggregate_type": aggregate_type,
+        "aggregate_id": domain_event.originator_id,
+        "version": domain_event.originator_version,
+        "event_type": event_type_of(domain_event),
+        "occurred_at": attrs["occurred_at"],
+        "recorded_at": domain_event.timestamp,
+        "rule_set": attrs.get("rule_set"),
+        "payload": {k: json_safe(v) for k, v in attrs.items() if k not in _STANDARD},
+        "correlation_id": attrs["correlation_id"],
+        "causation_id": attrs["causation_id"],
+    }
+
+
+class EnvelopeChain:
+    """Turns an aggregate's stored events, in order, into sealed envelopes.
+
+    `earlier_events(aggregate_id, below_version)` returns the stored events before a version;
+    it is asked only when the chain starts mid-aggregate (a relay restarted at a position).
+    """
+
+    def __init__(
+        self,
+        aggregate_types: dict[str, str],
+        earlier_events: Callable[[UUID, int], Iterable[Any]],
+    ) -> None:
+        self._types = aggregate_types
+        self._earlier_events = earlier_events
+        self._last: dict[UUID, tuple[int, str]] = {}
+        self._aggregate_type: dict[UUID, str] = {}
+
+    def envelope(self, domain_event: Any) -> PublishedEvent:
+        aggregate_id: UUID = domain_event.originator_id
+        version: int = domain_event.originator_version
+        prev_hash = self._prev_hash(aggregate_id, version)
+        fields = unsealed_fields(domain_event, self._aggregate_type_of(domain_event))
+        published = seal({**fields, "prev_hash": prev_hash})
+        self._last[aggregate_id] = (version, published.hash)
+        return published
+
+    def _aggregate_type_of(self, domain_event: Any) -> str:
+        aggregate_id = domain_event.originator_id
+        topic = getattr(domain_event, "originator_topic", None)
+        if topic is not None:
+            self._aggregate_type[aggregate_id] = self._types[topic]
+        if aggregate_id not in self._aggregate_type:
+            first = next(iter(self._earlier_events(aggregate_id, 2)))
+            self._aggregate_type[aggregate_id] = self._types[first.originator_topic]
+        return self._aggregate_type[aggregate_id]
+
+    def _prev_hash(self, aggregate_id: UUID, version: int) -> str:
+        if version == 1:
+            return GENESIS_HASH
+        last = self._last.get(aggregate_id)
+        if last is not None and last[0] == version - 1:
+            return last[1]
+        # Restarted mid-aggregate: recompute the chain from the aggregate's first event.
+        self._last.pop(aggregate_id, None)
+        for earlier in self._earlier_events(aggregate_id, version):
+            self.envelope(earlier)
+        last = self._last.get(aggregate_id)
+        if last is None or last[0] != version - 1:
+            raise RuntimeError(
+                f"event store holds no version {version - 1} of aggregate {aggregate_id}"
+            )
+        return last[1]
+
+
+def encode(published: PublishedEvent) -> bytes:
+    return published.model_dump_json().encode("utf-8")
+
+
+def decode(value: bytes | None) -> PublishedEvent:
+    """Parse and validate one Kafka message value; the reason names what is wrong."""
+    if value is None:
+        raise UndecodableMessage("empty message value (tombstone)")
+    try:
+        document = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UndecodableMessage(f"not UTF-8 JSON: {error}") from None
+    try:
+        published = PublishedEvent.model_validate(document)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+            for e in error.errors()[:5]
+        )
+        raise UndecodableMessage(f"not a valid envelope v{SCHEMA_VERSION}: {problems}") from None
+    if not published.hash_is_valid():
+        raise UndecodableMessage(
+            f"hash mismatch for {published.aggregate_id} v{published.version}: "
+            "the message was altered after it was sealed"
+        )
+    return published

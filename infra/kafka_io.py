@@ -1,0 +1,56 @@
+"""Kafka clients built from settings: the idempotent producer and topic creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from infra.codec import AGGREGATE_TYPES
+from infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """acks=all and idempotence on: a retried send is never written twice."""
+    config: dict[str, Any] = {
+        **settings.kafka_client_config(),
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "batch_size": 256 * 1024,
+        "max_in_flight_requests_per_connection": 5,
+        "request_timeout_ms": 30_000,
+        "client_id": "claims-ledger-relay",
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def ledger_topics(settings: Settings) -> list[str]:
+    return [settings.topic(t) for t in sorted(set(AGGREGATE_TYPES.values()))]
+
+
+def ensure_topics(settings: Settings) -> None:
+    """Create the ledger's topics and the dead-letter topic if the cluster lacks them."""
+    admin = KafkaAdminClient(**settings.kafka_client_config(), client_id="claims-ledger-admin")
+    try:
+        existing = set(admin.list_topics())
+        wanted = [*ledger_topics(settings), settings.dead_letter_topic]
+        missing = [
+            NewTopic(name, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+            for name in wanted
+            if name not in existing
+        ]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("kafka.topics_created", topics=[t.name for t in missing])
+    finally:
+        admin.close()

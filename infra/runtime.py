@@ -1,0 +1,89 @@
+"""Running the pieces together: broker (when needed), relay and consumer until caught up."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import structlog
+
+from consumers.read_model_consumer import ReadModelConsumer
+from domain.ledger import Ledger
+from infra.broker import EmbeddedBroker
+from infra.kafka_io import ensure_topics, ledger_topics
+from infra.relay import Relay
+from infra.scenario import AppliedScenario, apply_file
+from infra.settings import Settings
+from infra.store import ReadModel, build_ledger, open_read_model
+from projections.complaint_status import ComplaintStatus
+
+log = structlog.get_logger(__name__)
+
+
+@contextlib.contextmanager
+def kafka_available(settings: Settings) -> Iterator[Settings]:
+    """Yield settings that name a reachable cluster: the configured one, or an embedded broker
+    started for the duration (and stopped after)."""
+    if settings.kafka_bootstrap_servers:
+        yield settings
+        return
+    with EmbeddedBroker(settings.ledger_data_dir) as broker:
+        yield settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap})
+
+
+def read_model_consumer(
+    settings: Settings, read_model: ReadModel, group_id: str | None = None
+) -> ReadModelConsumer:
+    return ReadModelConsumer(
+        read_model,
+        client_config=settings.kafka_client_config(),
+        group_id=group_id or settings.kafka_consumer_group,
+        topics=ledger_topics(settings),
+        dead_letter_topic=settings.dead_letter_topic,
+    )
+
+
+def run_until_caught_up(
+    ledger: Ledger, relay: Relay, consumer: ReadModelConsumer, read_model: ReadModel,
+    timeout: float = 120.0,
+) -> None:
+    """Publish everything stored, then consume until the read model holds every stored event."""
+    while relay.publish_batch():
+        pass
+    expected = ledger.recorder.max_notification_id() or 0
+    deadline = time.monotonic() + timeout
+    while read_model.event_count() < expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"read model holds {read_model.event_count()} of {expected} events after "
+                f"{timeout}s"
+            )
+        consumer.poll_once(timeout_ms=500)
+
+
+def run_demo(settings: Settings, examples: list[Path]) -> tuple[list[AppliedScenario],
+                                                                list[ComplaintStatus]]:
+    """The main job: a fresh ledger, the example scenarios, relay and consumer on Kafka, and
+    the statuses read back from the Kafka-fed read model."""
+    demo_dir = settings.ledger_data_dir / "demo"
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    settings = settings.model_copy(
+        update={"ledger_data_dir": demo_dir, "ledger_postgres_dbname": None,
+                "kafka_consumer_group": f"claims-ledger-demo-{time.time_ns()}"}
+    )
+    with kafka_available(settings) as settings:
+        ensure_topics(settings)
+        ledger = build_ledger(settings)
+        applied = [apply_file(ledger, path) for path in examples]
+        read_model = open_read_model(settings)
+        relay = Relay(ledger, settings)
+        consumer = read_model_consumer(settings, read_model)
+        try:
+            run_until_caught_up(ledger, relay, consumer, read_model)
+        finally:
+            consumer.close()
+            relay.close()
+        return applied, read_model.complaint_statuses()

@@ -1,0 +1,139 @@
+"""Scenario files: JSON Lines, one timestamped command per line (see docs/scenarios.md).
+
+A file is checked line by line and applied as one unit: if any line is rejected, the error
+names its line number and the reason, and nothing of the file is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from domain.clock import ScenarioClock
+from domain.commands import COMMAND_ADAPTER, COMMAND_NAMES, Command
+from domain.errors import LedgerError
+from domain.ledger import CommandContext, Ledger
+
+
+class ScenarioError(ValueError):
+    def __init__(self, path: str, line_no: int, reason: str) -> None:
+        self.path = path
+        self.line_no = line_no
+        self.reason = reason
+        super().__init__(f"{path}, line {line_no}: {reason}; nothing of this file was stored")
+
+
+class _LineHeader(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    at: AwareDatetime
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioLine:
+    line_no: int
+    at: datetime
+    correlation_id: str | None
+    command: Command
+
+
+def _readable(error: ValidationError) -> str:
+    problems = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        if e["type"] == "union_tag_invalid":
+            tag = e.get("ctx", {}).get("tag")
+            problems.append(
+                f"unknown command {tag!r} (accepted: {', '.join(COMMAND_NAMES)})"
+            )
+            continue
+        if e["type"] == "union_tag_not_found":
+            problems.append(f"missing field 'command' (accepted: {', '.join(COMMAND_NAMES)})")
+            continue
+        message = e["msg"]
+        if e["type"] in {"timezone_aware", "timezone_naive"}:
+            message += " (C-TIME-1: a time without an offset is rejected, e.g. use +07:00)"
+        if e["type"] == "missing":
+            message = "missing field"
+        if e["type"] == "extra_forbidden":
+            message = "unknown field"
+        parts = where.split(".", 1)
+        if len(parts) == 2 and parts[0] in COMMAND_NAMES:
+            where = parts[1]
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+def parse_line(text: str, line_no: int, path: str) -> ScenarioLine:
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScenarioError(path, line_no, f"not valid JSON ({error.msg})") from None
+    if not isinstance(document, dict):
+        raise ScenarioError(path, line_no, "a line must be a JSON object")
+    try:
+        header = _LineHeader.model_validate(document)
+    except ValidationError as error:
+        raise ScenarioError(path, line_no, _readable(error)) from None
+    body = {k: v for k, v in document.items() if k not in {"at", "correlation_id"}}
+    try:
+        command = COMMAND_ADAPTER.validate_python(body)
+    except ValidationError as error:
+        raise ScenarioError(path, line_no, _readable(error)) from None
+    return ScenarioLine(line_no, header.at, header.correlation_id, command)
+
+
+def parse_file(path: Path) -> tuple[list[ScenarioLine], str]:
+    """Every command line of a file (blank lines and `#` comments skipped), and its SHA-256."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(str(path), 1, f"not UTF-8 text ({error.reason})") from None
+    lines = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        lines.append(parse_line(stripped, line_no, str(path)))
+    return lines, hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppliedScenario:
+    path: str
+    commands: int
+    aggregates: list[UUID]
+
+
+def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
+    """Apply a scenario file as one unit: all its lines, or (on any error) none."""
+    lines, digest = parse_file(path)
+    if not lines:
+        return AppliedScenario(str(path), 0, [])
+    clock = ScenarioClock(lines[0].at)
+    uow = ledger.unit_of_work()
+    touched: list[UUID] = []
+    for line in lines:
+        try:
+            clock.advance_to(line.at)
+            causation_id = f"scenario:{digest[:16]}:{line.line_no}"
+            context = CommandContext(
+                recorded_at=clock.now(),
+                correlation_id=line.correlation_id or causation_id,
+                causation_id=causation_id,
+            )
+            aggregate_id = ledger.handle(line.command, context, uow)
+        except LedgerError as error:
+            raise ScenarioError(str(path), line.line_no, str(error)) from None
+        if aggregate_id not in touched:
+            touched.append(aggregate_id)
+    uow.commit()
+    return AppliedScenario(str(path), len(lines), touched)

@@ -1,0 +1,103 @@
+"""Configuration, from the environment only (pydantic-settings). Nothing connects at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that runs the whole ledger on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    ledger_data_dir: Path = Field(
+        default=Path(".ledger"), description="SQLite files and the embedded broker's log."
+    )
+    # PostgreSQL: set LEDGER_POSTGRES_DBNAME to use it for the event store and read models.
+    ledger_postgres_dbname: str | None = None
+    ledger_postgres_host: str = "127.0.0.1"
+    ledger_postgres_port: int = 5432
+    ledger_postgres_user: str = "postgres"
+    ledger_postgres_password: SecretStr = SecretStr("")
+    ledger_postgres_schema: str = "public"
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="An existing Kafka cluster; unset starts the embedded broker."
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT"
+    )
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_topic_prefix: str = "ledger"
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_consumer_group: str = "claims-ledger-readmodels"
+
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_interval_seconds: float = Field(default=0.2, gt=0)
+
+    cipher_key: SecretStr | None = Field(
+        default=None, description="AES key (base64) to encrypt personal data at rest."
+    )
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.ledger_postgres_dbname)
+
+    def _persistence_env(self, sqlite_file: str) -> dict[str, str]:
+        if self.uses_postgres:
+            assert self.ledger_postgres_dbname is not None
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": self.ledger_postgres_dbname,
+                "POSTGRES_HOST": self.ledger_postgres_host,
+                "POSTGRES_PORT": str(self.ledger_postgres_port),
+                "POSTGRES_USER": self.ledger_postgres_user,
+                "POSTGRES_PASSWORD": self.ledger_postgres_password.get_secret_value(),
+                "POSTGRES_SCHEMA": self.ledger_postgres_schema,
+            }
+        else:
+            self.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.ledger_data_dir / sqlite_file),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        return env
+
+    def event_store_env(self) -> dict[str, str]:
+        env = self._persistence_env("events.sqlite")
+        if self.cipher_key is not None:
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key.get_secret_value()
+        return env
+
+    def read_model_env(self) -> dict[str, str]:
+        return self._persistence_env("readmodels.sqlite")
+
+    def topic(self, aggregate_type: str) -> str:
+        return f"{self.kafka_topic_prefix}.{aggregate_type}s.v1"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.kafka_topic_prefix}.deadletter.v1"
+
+    def kafka_client_config(self) -> dict[str, object]:
+        config: dict[str, object] = {
+            "bootstrap_servers": (self.kafka_bootstrap_servers or "").split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            config["sasl_mechanism"] = self.kafka_sasl_mechanism
+            config["sasl_plain_username"] = self.kafka_sasl_username
+            if self.kafka_sasl_password is not None:
+                config["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
+        return config

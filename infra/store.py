@@ -1,0 +1,63 @@
+"""Event store wiring: one function builds the ledger from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import Environment
+
+from domain.ledger import Ledger
+from infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from infra.settings import Settings
+from projections.read_model import PostgresReadModel, SQLiteReadModel
+
+ReadModel = SQLiteReadModel | PostgresReadModel
+
+
+def build_ledger(settings: Settings) -> Ledger:
+    return Ledger(env=settings.event_store_env())
+
+
+def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:
+    """The relay's position lives beside the events it publishes (same database)."""
+    return ledger.factory.tracking_recorder()
+
+
+def envelope_chain(ledger: Ledger) -> EnvelopeChain:
+    def earlier_events(aggregate_id: UUID, below_version: int) -> Iterator[Any]:
+        yield from ledger.events.get(aggregate_id, lte=below_version - 1)
+
+    return EnvelopeChain(AGGREGATE_TYPES, earlier_events)
+
+
+def iter_stored_events(ledger: Ledger, *, after: int = 0, batch: int = 500) -> Iterator[Any]:
+    """Every stored event in notification order, decoded to domain events, with its id."""
+    position = after
+    while True:
+        notifications = ledger.recorder.select_notifications(
+            start=position, limit=batch, inclusive_of_start=False
+        )
+        if not notifications:
+            return
+        for notification in notifications:
+            yield notification.id, ledger.mapper.to_domain_event(notification)
+        position = notifications[-1].id
+
+
+def open_read_model(settings: Settings, prefix: str = "rm_") -> ReadModel:
+    """The read-model store (SQLite file beside the events, or the PostgreSQL database)."""
+    factory = InfrastructureFactory.construct(Environment("READMODELS", settings.read_model_env()))
+    read_model: ReadModel
+    if isinstance(factory, PostgresFactory):
+        read_model = PostgresReadModel(factory.datastore, prefix=prefix)
+    elif isinstance(factory, SQLiteFactory):
+        read_model = SQLiteReadModel(factory.datastore, prefix=prefix)
+    else:
+        raise TypeError(f"unsupported read-model persistence: {type(factory).__name__}")
+    read_model.create_table()
+    return read_model
