@@ -262,3 +262,7 @@ def main() -> None:
     except LedgerError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

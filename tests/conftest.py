@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from infra.logging import configure_logging
 from infra.settings import Settings
 from tests.servers import ApacheKafka, PostgresServer
 
-configure_logging("console", "warning")
+configure_logging("console", os.environ.get("TEST_LOG_LEVEL", "warning"))
 
 
 @pytest.fixture(scope="session", params=["tansu", "apache-kafka"])

@@ -156,3 +156,27 @@ def wait_until(predicate: object, timeout: float = 60.0, interval: float = 0.1) 
             return
         time.sleep(interval)
     raise TimeoutError(f"condition not met within {timeout}s")
+
+
+def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[object]:
+    """Every message of a topic, read without a consumer group (no rebalance wait)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                             enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p)
+                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        messages: list[object] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end in {timeout}s")
+            for batch in consumer.poll(timeout_ms=500).values():
+                messages.extend(batch)
+        return messages
+    finally:
+        consumer.close()

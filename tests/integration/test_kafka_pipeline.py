@@ -1,0 +1,114 @@
+"""Relay -> Kafka -> consumer -> read model, on real brokers (embedded Tansu and Apache Kafka)
+and real stores (SQLite files and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+
+from consumers.read_model_consumer import ReadModelConsumer
+from domain.complaint import complaint_id
+from infra.audit import rebuild, verify
+from infra.codec import encode
+from infra.kafka_io import ensure_topics
+from infra.relay import Relay
+from infra.runtime import read_model_consumer, run_until_caught_up
+from infra.settings import Settings
+from infra.store import build_ledger, envelope_chain, open_read_model
+from tests.factories import complaint_lifecycle
+from tests.servers import read_topic, wait_until
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def settings(store_settings: Settings, kafka_bootstrap: str) -> Settings:
+    settings = store_settings.model_copy(update={"kafka_bootstrap_servers": kafka_bootstrap})
+    ensure_topics(settings)
+    return settings
+
+
+def test_kafka_fed_read_model_equals_the_one_rebuilt_from_the_event_store(
+    settings: Settings,
+) -> None:
+    # arrange
+    ledger = build_ledger(settings)
+    for n in range(12):
+        complaint_lifecycle(ledger, f"CMP-{n:03}", steps=1 + n % 3)
+    read_model = open_read_model(settings)
+    relay = Relay(ledger, settings)
+    consumer = read_model_consumer(settings, read_model)
+    # act
+    try:
+        run_until_caught_up(ledger, relay, consumer, read_model)
+    finally:
+        consumer.close()
+        relay.close()
+    rebuilt = open_read_model(settings, prefix="rb_")
+    rebuild(ledger, rebuilt)
+    # assert
+    kafka_fed = read_model.complaint_statuses()
+    assert len(kafka_fed) == 12
+    assert kafka_fed == rebuilt.complaint_statuses()
+    assert read_model.event_hashes() == rebuilt.event_hashes()
+    assert verify(ledger, read_model).ok
+
+
+def test_a_consumer_restarted_resumes_from_its_stored_offsets(settings: Settings) -> None:
+    ledger = build_ledger(settings)
+    complaint_lifecycle(ledger, "C-1")
+    relay = Relay(ledger, settings)
+    read_model = open_read_model(settings)
+    first = read_model_consumer(settings, read_model)
+    run_until_caught_up(ledger, relay, first, read_model)
+    first.close()
+    # more events while no consumer runs; the Kafka-committed offsets are not consulted
+    complaint_lifecycle(ledger, "C-2")
+    second = read_model_consumer(settings, read_model)
+    try:
+        run_until_caught_up(ledger, relay, second, read_model)
+    finally:
+        second.close()
+        relay.close()
+    assert second.applied == 3
+    assert second.duplicates == 0
+    assert read_model.event_count() == 6
+
+
+def test_malformed_and_schema_invalid_messages_go_to_the_dead_letter_topic(
+    settings: Settings,
+) -> None:
+    # arrange: a valid event, a malformed message, a schema-invalid one, another valid event
+    ledger = build_ledger(settings)
+    complaint_lifecycle(ledger, "C-1", steps=2)
+    chain = envelope_chain(ledger)
+    good = [chain.envelope(e) for e in ledger.history(complaint_id("C-1"))]
+    invalid = good[0].model_dump(mode="json") | {"version": 0, "sneaky": True}
+    topic = settings.topic("complaint")
+    key = str(good[0].aggregate_id).encode()
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    for value in (encode(good[0]), b"\x00not json at all", json.dumps(invalid).encode(),
+                  encode(good[1])):
+        producer.send(topic, key=key, value=value).get(timeout=30)
+    producer.close()
+    read_model = open_read_model(settings)
+    consumer: ReadModelConsumer = read_model_consumer(settings, read_model)
+    # act
+    try:
+        wait_until(lambda: consumer.poll_once(200) >= 0 and read_model.event_count() == 2)
+    finally:
+        consumer.close()
+    # assert: both bad messages dead-lettered with reasons; the good ones applied
+    assert consumer.dead_lettered == 2
+    assert settings.kafka_bootstrap_servers is not None
+    dead: list[Any] = read_topic(settings.kafka_bootstrap_servers, settings.dead_letter_topic)
+    reasons = sorted(dict(m.headers)["dlq.reason"].decode() for m in dead)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("not UTF-8 JSON")
+    assert reasons[1].startswith("not a valid envelope v1")
+    assert "version" in reasons[1] and "sneaky" in reasons[1]
+    assert all(dict(m.headers)["dlq.source.topic"].decode() == topic for m in dead)
+    assert read_model.complaint_statuses()[0].state == "responded"

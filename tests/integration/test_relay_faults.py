@@ -1,0 +1,104 @@
+"""Acceptance: the relay is killed at random points while 2,000 events flow and restarted; the
+consumer's read model holds every event exactly once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+
+from infra.kafka_io import ensure_topics
+from infra.relay import RELAY_POSITION
+from infra.runtime import read_model_consumer
+from infra.settings import Settings
+from infra.store import build_ledger, open_read_model, relay_tracking_recorder
+from tests.factories import T0, command, context
+from tests.servers import read_topic, wait_until
+
+pytestmark = pytest.mark.kafka
+
+EVENTS = 2_000
+
+
+def store_2000_events(settings: Settings) -> None:
+    ledger = build_ledger(settings)
+    uow = ledger.unit_of_work()
+    steps = ["ReceiveComplaint", "GiveInitialResponse", "ResolveComplaint", "ReceiveComplaint"]
+    stored = 0
+    n = 0
+    while stored < EVENTS:
+        reference = f"CMP-{n:05}"
+        for i, name in enumerate(steps[: min(3, EVENTS - stored)]):
+            at = T0 + timedelta(minutes=n, seconds=i)
+            ledger.handle(command(name, complaint=reference, occurred_at=at),
+                          context(at, tag=reference), uow)
+            stored += 1
+        n += 1
+        if n % 100 == 0:
+            uow.commit()
+    uow.commit()
+    assert ledger.recorder.max_notification_id() == EVENTS
+
+
+def relay_process(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LEDGER_DATA_DIR": str(settings.ledger_data_dir),
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
+        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "RELAY_BATCH_SIZE": str(settings.relay_batch_size),
+        "LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "relay", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
+    sqlite_settings: Settings, kafka_bootstrap: str
+) -> None:
+    # arrange
+    settings = sqlite_settings.model_copy(
+        update={"kafka_bootstrap_servers": kafka_bootstrap, "relay_batch_size": 10}
+    )
+    ensure_topics(settings)
+    store_2000_events(settings)
+    position = relay_tracking_recorder(build_ledger(settings))
+    rng = random.Random(20261122)
+    mid_stream_kills: list[int] = []
+    # act: start the relay, SIGKILL it once it has passed a random point, restart; five times
+    for _ in range(5):
+        target = (position.max_tracking_id(RELAY_POSITION) or 0) + rng.randint(50, 350)
+        process = relay_process(settings)
+        wait_until(lambda t=target: (position.max_tracking_id(RELAY_POSITION) or 0) >= t,
+                   timeout=60, interval=0.005)
+        time.sleep(rng.uniform(0, 0.05))  # land anywhere: mid-send, mid-ack, mid-record
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        mid_stream_kills.append(position.max_tracking_id(RELAY_POSITION) or 0)
+    final = relay_process(settings, "--until-caught-up")
+    assert final.wait(timeout=180) == 0
+    assert position.max_tracking_id(RELAY_POSITION) == EVENTS
+
+    read_model = open_read_model(settings)
+    consumer = read_model_consumer(settings, read_model)
+    try:
+        wait_until(lambda: consumer.poll_once(500) >= 0 and read_model.event_count() >= EVENTS,
+                   timeout=180)
+    finally:
+        consumer.close()
+
+    # assert
+    print("relay killed at positions", mid_stream_kills)
+    assert all(0 < p < EVENTS for p in mid_stream_kills), mid_stream_kills
+    messages = sum(len(read_topic(kafka_bootstrap, t)) for t in [settings.topic("complaint")])
+    assert messages >= EVENTS
+    assert read_model.event_count() == EVENTS
+    assert consumer.applied == EVENTS
+    assert consumer.applied + consumer.duplicates == messages
+    assert consumer.dead_lettered == 0
