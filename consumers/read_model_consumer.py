@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
+from eventsourcing.persistence import IntegrityError
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
-from eventsourcing.persistence import IntegrityError
 
 from infra.codec import UndecodableMessage, decode
 from projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
@@ -71,7 +71,9 @@ class ReadModelConsumer:
             max_poll_records=500,
         )
         self.dead_letters = KafkaProducer(
-            **client_config, acks="all", enable_idempotence=True,
+            **client_config,
+            acks="all",
+            enable_idempotence=True,
             client_id=f"claims-ledger-deadletter-{group_id}",
         )
         self.consumer.subscribe(self.topics, listener=_SeekToStoredOffsets(self))
@@ -130,8 +132,9 @@ class ReadModelConsumer:
                 log.debug("consumer.duplicate_skipped", version=published.version)
             else:
                 self.applied += 1
-                log.debug("consumer.applied", event_type=published.event_type,
-                          version=published.version)
+                log.debug(
+                    "consumer.applied", event_type=published.event_type, version=published.version
+                )
                 if self.on_applied is not None:
                     self.on_applied(published)
         finally:
@@ -149,8 +152,13 @@ class ReadModelConsumer:
             self.dead_letter_topic, key=message.key, value=message.value, headers=headers
         ).get(timeout=60)
         self.dead_lettered += 1
-        log.warning("consumer.dead_lettered", topic=message.topic, partition=message.partition,
-                    offset=message.offset, reason=reason)
+        log.warning(
+            "consumer.dead_lettered",
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            reason=reason,
+        )
 
     def lag(self) -> dict[str, int]:
         assigned = list(self.consumer.assignment())

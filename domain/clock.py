@@ -6,7 +6,7 @@ the scenario clock when a scenario file is applied.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -69,5 +69,5 @@ def to_wib(value: datetime) -> datetime:
     return require_aware(value, "time").astimezone(WIB)
 
 
-UTC = timezone.utc
+UTC = UTC
 ZERO = timedelta(0)

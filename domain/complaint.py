@@ -161,7 +161,11 @@ class Complaint(Aggregate):
         )
 
     def give_initial_response(
-        self, *, occurred_at: datetime, recorded_at: datetime, correlation_id: str,
+        self,
+        *,
+        occurred_at: datetime,
+        recorded_at: datetime,
+        correlation_id: str,
         causation_id: str,
     ) -> None:
         self._require_step("initial response", ComplaintState.RECEIVED, occurred_at)
@@ -174,8 +178,13 @@ class Complaint(Aggregate):
         )
 
     def resolve(
-        self, *, outcome: Outcome, occurred_at: datetime, recorded_at: datetime,
-        correlation_id: str, causation_id: str,
+        self,
+        *,
+        outcome: Outcome,
+        occurred_at: datetime,
+        recorded_at: datetime,
+        correlation_id: str,
+        causation_id: str,
     ) -> None:
         self._require_step("resolution", ComplaintState.RESPONDED, occurred_at)
         self.trigger_event(
@@ -193,8 +202,7 @@ class Complaint(Aggregate):
         if self.state is not expected_state:
             raise RuleViolation(
                 "CP-FLOW-1",
-                f"complaint {self.reference!r} is {self.state.value}; "
-                f"{step} is not the next step",
+                f"complaint {self.reference!r} is {self.state.value}; {step} is not the next step",
                 accepted=f"{step} only when the complaint is {expected_state.value}",
             )
         if at < self.received_at:

@@ -114,5 +114,4 @@ class Ledger(Application[UUID]):
 
     def history(self, aggregate_id: UUID) -> Iterable[Complaint.Event]:
         """Every stored event of one case, in version order (what an auditor replays)."""
-        for event in self.events.get(aggregate_id):
-            yield event  # type: ignore[misc]
+        yield from self.events.get(aggregate_id)  # type: ignore[misc]

@@ -62,14 +62,27 @@ def _fail(message: str) -> None:
 
 def _status_table(statuses: list[ComplaintStatus], title: str) -> Table:
     table = Table(title=title)
-    for column in ("reference", "state", "channel", "form", "received at (WIB)",
-                   "outcome", "last event", "version"):
+    for column in (
+        "reference",
+        "state",
+        "channel",
+        "form",
+        "received at (WIB)",
+        "outcome",
+        "last event",
+        "version",
+    ):
         table.add_column(column)
     for s in statuses:
         table.add_row(
-            s.reference, s.state, s.channel, s.form,
-            s.received_at.strftime("%Y-%m-%d %H:%M %z"), s.outcome or "-",
-            s.last_event_type, str(s.version),
+            s.reference,
+            s.state,
+            s.channel,
+            s.form,
+            s.received_at.strftime("%Y-%m-%d %H:%M %z"),
+            s.outcome or "-",
+            s.last_event_type,
+            str(s.version),
         )
     return table
 
@@ -104,7 +117,9 @@ def demo(
 
 
 @app.command("apply")
-def apply_(files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")]) -> None:
+def apply_(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")],
+) -> None:
     """Apply scenario files to the configured event store, each as one unit."""
     from infra.scenario import apply_file
 
@@ -156,8 +171,12 @@ def consume() -> None:
         consumer.run(stop)
     finally:
         consumer.close()
-        log.info("consumer.stopped", applied=consumer.applied, duplicates=consumer.duplicates,
-                 dead_lettered=consumer.dead_lettered)
+        log.info(
+            "consumer.stopped",
+            applied=consumer.applied,
+            duplicates=consumer.duplicates,
+            dead_lettered=consumer.dead_lettered,
+        )
 
 
 @app.command()
@@ -200,8 +219,14 @@ def history(
     for column in ("v", "event", "occurred at", "recorded at", "rule set", "hash"):
         table.add_column(column)
     for e in envelopes:
-        table.add_row(str(e.version), e.event_type, e.occurred_at.isoformat(),
-                      e.recorded_at.isoformat(), e.rule_set or "-", e.hash[:16] + "…")
+        table.add_row(
+            str(e.version),
+            e.event_type,
+            e.occurred_at.isoformat(),
+            e.recorded_at.isoformat(),
+            e.rule_set or "-",
+            e.hash[:16] + "…",
+        )
     out.print(table)
 
 
@@ -217,8 +242,11 @@ def rebuild_(as_json: JsonFlag = False) -> None:
     if as_json:
         print(json.dumps({"applied": applied, "identical_to_kafka_fed": same}))
     else:
-        out.print(f"rebuilt from the event store ({applied} new events); "
-                  f"identical to the Kafka-fed read model: {same}", highlight=False)
+        out.print(
+            f"rebuilt from the event store ({applied} new events); "
+            f"identical to the Kafka-fed read model: {same}",
+            highlight=False,
+        )
     if not same:
         raise typer.Exit(code=1)
 
@@ -234,7 +262,8 @@ def verify_(as_json: JsonFlag = False) -> None:
         out.print(
             f"{report.stored_events} stored events, {report.witnessed_events} witnessed by the "
             f"read model, {report.not_witnessed} not yet published, "
-            f"{len(report.mismatches)} mismatches", highlight=False,
+            f"{len(report.mismatches)} mismatches",
+            highlight=False,
         )
         for line in report.mismatches:
             out.print(f"  {line}", highlight=False)

@@ -24,8 +24,16 @@ AGGREGATE_TYPES: dict[str, str] = {
 """Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
 
 _STANDARD = frozenset(
-    {"originator_id", "originator_version", "originator_topic", "timestamp", "occurred_at",
-     "correlation_id", "causation_id", "rule_set"}
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "occurred_at",
+        "correlation_id",
+        "causation_id",
+        "rule_set",
+    }
 )
 
 

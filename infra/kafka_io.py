@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import structlog
@@ -47,10 +48,8 @@ def ensure_topics(settings: Settings) -> None:
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created by a peer meanwhile
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
             log.info("kafka.topics_created", topics=[t.name for t in missing])
     finally:
         admin.close()

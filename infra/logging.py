@@ -10,8 +10,18 @@ from typing import Any
 import structlog
 
 PERSONAL_KEYS = frozenset(
-    {"name", "insured_name", "nik", "ektp", "e_ktp", "phone", "phone_number", "email",
-     "address", "explanation"}
+    {
+        "name",
+        "insured_name",
+        "nik",
+        "ektp",
+        "e_ktp",
+        "phone",
+        "phone_number",
+        "email",
+        "address",
+        "explanation",
+    }
 )
 """Keys whose values are personal data: they are replaced, never written to a log."""
 

@@ -47,7 +47,10 @@ def read_model_consumer(
 
 
 def run_until_caught_up(
-    ledger: Ledger, relay: Relay, consumer: ReadModelConsumer, read_model: ReadModel,
+    ledger: Ledger,
+    relay: Relay,
+    consumer: ReadModelConsumer,
+    read_model: ReadModel,
     timeout: float = 120.0,
 ) -> None:
     """Publish everything stored, then consume until the read model holds every stored event."""
@@ -58,21 +61,24 @@ def run_until_caught_up(
     while read_model.event_count() < expected:
         if time.monotonic() > deadline:
             raise TimeoutError(
-                f"read model holds {read_model.event_count()} of {expected} events after "
-                f"{timeout}s"
+                f"read model holds {read_model.event_count()} of {expected} events after {timeout}s"
             )
         consumer.poll_once(timeout_ms=500)
 
 
-def run_demo(settings: Settings, examples: list[Path]) -> tuple[list[AppliedScenario],
-                                                                list[ComplaintStatus]]:
+def run_demo(
+    settings: Settings, examples: list[Path]
+) -> tuple[list[AppliedScenario], list[ComplaintStatus]]:
     """The main job: a fresh ledger, the example scenarios, relay and consumer on Kafka, and
     the statuses read back from the Kafka-fed read model."""
     demo_dir = settings.ledger_data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     settings = settings.model_copy(
-        update={"ledger_data_dir": demo_dir, "ledger_postgres_dbname": None,
-                "kafka_consumer_group": f"claims-ledger-demo-{time.time_ns()}"}
+        update={
+            "ledger_data_dir": demo_dir,
+            "ledger_postgres_dbname": None,
+            "kafka_consumer_group": f"claims-ledger-demo-{time.time_ns()}",
+        }
     )
     with kafka_available(settings) as settings:
         ensure_topics(settings)

@@ -50,9 +50,7 @@ def _readable(error: ValidationError) -> str:
         where = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
         if e["type"] == "union_tag_invalid":
             tag = e.get("ctx", {}).get("tag")
-            problems.append(
-                f"unknown command {tag!r} (accepted: {', '.join(COMMAND_NAMES)})"
-            )
+            problems.append(f"unknown command {tag!r} (accepted: {', '.join(COMMAND_NAMES)})")
             continue
         if e["type"] == "union_tag_not_found":
             problems.append(f"missing field 'command' (accepted: {', '.join(COMMAND_NAMES)})")

@@ -35,8 +35,17 @@ class ChainBroken(ValueError):
 
 
 _COMPLAINT_COLUMNS = (
-    "complaint_id", "reference", "state", "channel", "form", "rule_set", "received_at",
-    "outcome", "last_event_type", "last_event_at", "version",
+    "complaint_id",
+    "reference",
+    "state",
+    "channel",
+    "form",
+    "rule_set",
+    "received_at",
+    "outcome",
+    "last_event_type",
+    "last_event_at",
+    "version",
 )
 
 
@@ -145,8 +154,9 @@ class ReadModelMixin:
         updated = fold(current, event)
         if updated is None:
             return
-        row = {k: (v.isoformat() if isinstance(v, datetime) else v)
-               for k, v in asdict(updated).items()}
+        row = {
+            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(updated).items()
+        }
         columns = ", ".join(_COMPLAINT_COLUMNS)
         values = ", ".join(f"%({k})s" for k in _COMPLAINT_COLUMNS)
         updates = ", ".join(f"{k} = excluded.{k}" for k in _COMPLAINT_COLUMNS[1:])
@@ -168,9 +178,7 @@ class ReadModelMixin:
 
     def complaint_statuses(self) -> list[ComplaintStatus]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                self._sql(f"SELECT * FROM {self.prefix}complaint_status ORDER BY reference")
-            )
+            c.execute(self._sql(f"SELECT * FROM {self.prefix}complaint_status ORDER BY reference"))
             return [_complaint_from_row(row) for row in c.fetchall()]
 
     def event_hashes(self) -> dict[tuple[str, int], str]:
@@ -217,7 +225,7 @@ class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
             self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
 
     def _sql(self, text: str) -> SQL:
-        return SQL(text)  # type: ignore[arg-type]
+        return SQL(text)
 
 
 def is_position_already_applied(error: Exception) -> bool:

@@ -16,8 +16,9 @@ configure_logging("console", os.environ.get("TEST_LOG_LEVEL", "warning"))
 
 
 @pytest.fixture(scope="session", params=["tansu", "apache-kafka"])
-def kafka_bootstrap(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                    ) -> Iterator[str]:
+def kafka_bootstrap(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A real Kafka broker: the embedded Tansu one, then Apache Kafka (KRaft)."""
     if request.param == "tansu":
         broker = EmbeddedBroker(tmp_path_factory.mktemp("tansu")).start()
@@ -45,9 +46,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     """Settings on real SQLite files in a fresh folder, with uuid-named topics."""
-    return Settings(ledger_data_dir=tmp_path / "ledger",
-                    kafka_topic_prefix="t" + uuid.uuid4().hex[:10],
-                    kafka_consumer_group="g" + uuid.uuid4().hex[:10])
+    return Settings(
+        ledger_data_dir=tmp_path / "ledger",
+        kafka_topic_prefix="t" + uuid.uuid4().hex[:10],
+        kafka_consumer_group="g" + uuid.uuid4().hex[:10],
+    )
 
 
 @pytest.fixture

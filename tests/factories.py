@@ -25,11 +25,14 @@ def context(recorded_at: datetime = T0 + timedelta(hours=1), tag: str = "test") 
     return CommandContext(recorded_at=recorded_at, correlation_id=tag, causation_id=tag)
 
 
-def complaint_lifecycle(ledger: Ledger, reference: str, start: datetime = T0,
-                        steps: int = 3) -> None:
+def complaint_lifecycle(
+    ledger: Ledger, reference: str, start: datetime = T0, steps: int = 3
+) -> None:
     """Receive (and, with steps > 1, respond to, and resolve) one complaint."""
     names = ["ReceiveComplaint", "GiveInitialResponse", "ResolveComplaint"][:steps]
     for i, name in enumerate(names):
         at = start + timedelta(hours=i)
-        ledger.execute(command(name, complaint=reference, occurred_at=at),
-                       context(at + timedelta(minutes=5), tag=f"{reference}:{i}"))
+        ledger.execute(
+            command(name, complaint=reference, occurred_at=at),
+            context(at + timedelta(minutes=5), tag=f"{reference}:{i}"),
+        )

@@ -24,8 +24,14 @@ KAFKA_LIB = ROOT / "infra" / "kafka" / "lib"
 def ensure_kafka_jars() -> Path:
     if not any(KAFKA_LIB.glob("kafka_2.13-*.jar")):
         subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(ROOT / "infra" / "kafka" / "pom.xml"),
-             "dependency:copy-dependencies"],
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(ROOT / "infra" / "kafka" / "pom.xml"),
+                "dependency:copy-dependencies",
+            ],
             check=True,
         )
     return KAFKA_LIB
@@ -43,37 +49,50 @@ class ApacheKafka:
         lib = ensure_kafka_jars()
         properties = self.dir / "server.properties"
         properties.write_text(
-            "\n".join([
-                "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                f"CONTROLLER://127.0.0.1:{self.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=PLAINTEXT",
-                f"log.dirs={self.dir / 'data'}",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=3",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "num.partitions=1",
-                "auto.create.topics.enable=false",
-            ]) + "\n"
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
+                    f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    f"log.dirs={self.dir / 'data'}",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=3",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "num.partitions=1",
+                    "auto.create.topics.enable=false",
+                ]
+            )
+            + "\n"
         )
         classpath = f"{lib}/*"
         java = ["java", "-Xmx768m", "-XX:+UseSerialGC", "-cp", classpath]
         subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "-t", uuid.uuid4().hex[:22],
-             "-c", str(properties)],
-            check=True, capture_output=True,
+            [
+                *java,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                uuid.uuid4().hex[:22],
+                "-c",
+                str(properties),
+            ],
+            check=True,
+            capture_output=True,
         )
         log_file = (self.dir / "kafka.log").open("wb")
         self._process = subprocess.Popen(
             [*java, "kafka.Kafka", str(properties)],
-            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         wait_for_kafka(self.bootstrap, timeout=90)
         return self
@@ -123,18 +142,38 @@ class PostgresServer:
         if os.geteuid() == 0:
             os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
         data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=md5",
-                  f"--pwfile={pwfile}", "-E", "UTF8")
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.dir / "pg.log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=100", "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=md5",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "pg.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=100",
+            "start",
+        )
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {self.dbname}")
         return self
 
     def dsn(self, dbname: str) -> str:
-        return (f"host=127.0.0.1 port={self.port} user=postgres "
-                f"password={self.password} dbname={dbname}")
+        return (
+            f"host=127.0.0.1 port={self.port} user=postgres "
+            f"password={self.password} dbname={dbname}"
+        )
 
     def new_database(self) -> str:
         name = "t_" + uuid.uuid4().hex[:12]
@@ -162,11 +201,11 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[object
     """Every message of a topic, read without a consumer group (no rebalance wait)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)

@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "infra.cli"]
 
 
-def run(args: list[str], env: dict[str, str], check: bool = True, timeout: float = 180
-        ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+def run(
+    args: list[str], env: dict[str, str], check: bool = True, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*CLI, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"{args} exited {result.returncode}:\n{result.stderr}")
     return result
@@ -73,8 +75,14 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
     env: dict[str, str],
 ) -> None:
     # arrange: the embedded broker as its own process
-    broker = subprocess.Popen([*CLI, "broker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    broker = subprocess.Popen(
+        [*CLI, "broker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     consumer: subprocess.Popen[str] | None = None
     try:
         assert broker.stdout is not None
@@ -84,11 +92,22 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
         # act
         run(["apply", *sorted(str(p) for p in (ROOT / "examples").glob("*.jsonl"))], env)
         run(["relay", "--until-caught-up"], env)
-        consumer = subprocess.Popen([*CLI, "consume"], cwd=ROOT, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_until(lambda: len(json.loads(run(["status", "--json"], env).stdout)) == 4
-                   and json.loads(run(["status", "--json"], env).stdout)[0]["version"] == 3,
-                   timeout=90, interval=1)
+        consumer = subprocess.Popen(
+            [*CLI, "consume"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until(
+            lambda: (
+                len(json.loads(run(["status", "--json"], env).stdout)) == 4
+                and json.loads(run(["status", "--json"], env).stdout)[0]["version"] == 3
+            ),
+            timeout=90,
+            interval=1,
+        )
         consumer.send_signal(signal.SIGTERM)
         assert consumer.wait(timeout=30) == 0, consumer.stderr.read() if consumer.stderr else ""
         # assert: the rebuild from the event store equals the Kafka-fed read model
@@ -96,8 +115,10 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
         assert run(["verify"], env).returncode == 0
         # an event altered in the store after publication is detected
         db = sqlite3.connect(Path(env["LEDGER_DATA_DIR"]) / "events.sqlite")
-        db.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
-                   "'\"outcome\":\"upheld\"', '\"outcome\":\"rejected\"') AS BLOB)")
+        db.execute(
+            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
+            '\'"outcome":"upheld"\', \'"outcome":"rejected"\') AS BLOB)'
+        )
         db.commit()
         db.close()
         tampered = run(["verify"], env, check=False)

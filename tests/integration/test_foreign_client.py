@@ -28,12 +28,18 @@ SCHEMA = json.loads(
 
 
 def read_with_librdkafka(bootstrap: str, topic: str, expected: int) -> list[Any]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "librdkafka-reader",
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "librdkafka-reader",
+            "enable.auto.commit": False,
+        }
+    )
     try:
         metadata = consumer.list_topics(topic, timeout=30)
-        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING)
-                      for p in metadata.topics[topic].partitions]
+        partitions = [
+            TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.topics[topic].partitions
+        ]
         consumer.assign(partitions)
         messages: list[Any] = []
         for _ in range(200):

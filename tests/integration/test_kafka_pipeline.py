@@ -90,8 +90,12 @@ def test_malformed_and_schema_invalid_messages_go_to_the_dead_letter_topic(
     topic = settings.topic("complaint")
     key = str(good[0].aggregate_id).encode()
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
-    for value in (encode(good[0]), b"\x00not json at all", json.dumps(invalid).encode(),
-                  encode(good[1])):
+    for value in (
+        encode(good[0]),
+        b"\x00not json at all",
+        json.dumps(invalid).encode(),
+        encode(good[1]),
+    ):
         producer.send(topic, key=key, value=value).get(timeout=30)
     producer.close()
     read_model = open_read_model(settings)

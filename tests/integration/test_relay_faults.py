@@ -36,8 +36,9 @@ def store_2000_events(settings: Settings) -> None:
         reference = f"CMP-{n:05}"
         for i, name in enumerate(steps[: min(3, EVENTS - stored)]):
             at = T0 + timedelta(minutes=n, seconds=i)
-            ledger.handle(command(name, complaint=reference, occurred_at=at),
-                          context(at, tag=reference), uow)
+            ledger.handle(
+                command(name, complaint=reference, occurred_at=at), context(at, tag=reference), uow
+            )
             stored += 1
         n += 1
         if n % 100 == 0:
@@ -55,8 +56,12 @@ def relay_process(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
         "RELAY_BATCH_SIZE": str(settings.relay_batch_size),
         "LOG_LEVEL": "warning",
     }
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", "relay", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "relay", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
@@ -75,8 +80,11 @@ def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
     for _ in range(5):
         target = (position.max_tracking_id(RELAY_POSITION) or 0) + rng.randint(50, 350)
         process = relay_process(settings)
-        wait_until(lambda t=target: (position.max_tracking_id(RELAY_POSITION) or 0) >= t,
-                   timeout=60, interval=0.005)
+        wait_until(
+            lambda t=target: (position.max_tracking_id(RELAY_POSITION) or 0) >= t,
+            timeout=60,
+            interval=0.005,
+        )
         time.sleep(rng.uniform(0, 0.05))  # land anywhere: mid-send, mid-ack, mid-record
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -88,8 +96,9 @@ def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
     read_model = open_read_model(settings)
     consumer = read_model_consumer(settings, read_model)
     try:
-        wait_until(lambda: consumer.poll_once(500) >= 0 and read_model.event_count() >= EVENTS,
-                   timeout=180)
+        wait_until(
+            lambda: consumer.poll_once(500) >= 0 and read_model.event_count() >= EVENTS, timeout=180
+        )
     finally:
         consumer.close()
 

@@ -26,10 +26,19 @@ def test_complaint_goes_received_responded_resolved_in_order(ledger: Ledger) -> 
     # arrange
     ledger.execute(command("ReceiveComplaint", complaint="C-1"), context())
     # act
-    ledger.execute(command("GiveInitialResponse", complaint="C-1",
-                           occurred_at=T0 + timedelta(minutes=30)), context())
-    ledger.execute(command("ResolveComplaint", complaint="C-1", outcome="rejected",
-                           occurred_at=T0 + timedelta(minutes=50)), context())
+    ledger.execute(
+        command("GiveInitialResponse", complaint="C-1", occurred_at=T0 + timedelta(minutes=30)),
+        context(),
+    )
+    ledger.execute(
+        command(
+            "ResolveComplaint",
+            complaint="C-1",
+            outcome="rejected",
+            occurred_at=T0 + timedelta(minutes=50),
+        ),
+        context(),
+    )
     # assert
     complaint = ledger.complaint("C-1")
     assert complaint.state is ComplaintState.RESOLVED
@@ -58,15 +67,19 @@ def test_a_second_initial_response_is_refused_and_nothing_is_stored(ledger: Ledg
 
 def test_a_step_dated_before_the_receipt_is_refused(ledger: Ledger) -> None:
     ledger.execute(command("ReceiveComplaint", complaint="C-1"), context())
-    with pytest.raises(RuleViolation, match="CP-FLOW-1.*before the complaint was received"):
-        ledger.execute(command("GiveInitialResponse", complaint="C-1",
-                               occurred_at=T0 - timedelta(minutes=1)), context())
+    with pytest.raises(RuleViolation, match=r"CP-FLOW-1.*before the complaint was received"):
+        ledger.execute(
+            command("GiveInitialResponse", complaint="C-1", occurred_at=T0 - timedelta(minutes=1)),
+            context(),
+        )
 
 
 def test_an_occurred_at_later_than_the_recording_time_is_refused_c_time_2(ledger: Ledger) -> None:
     with pytest.raises(RuleViolation) as raised:
-        ledger.execute(command("ReceiveComplaint", complaint="C-1"),
-                       context(recorded_at=T0 - timedelta(seconds=1)))
+        ledger.execute(
+            command("ReceiveComplaint", complaint="C-1"),
+            context(recorded_at=T0 - timedelta(seconds=1)),
+        )
     assert raised.value.rule_id == "C-TIME-2"
     assert stored_count(ledger) == 0
 
@@ -106,8 +119,10 @@ def test_a_complaint_keeps_the_rule_set_in_force_at_receipt_rg_v_1(ledger: Ledge
 def test_a_complaint_before_any_rule_set_is_in_force_is_refused_rg_v_1(ledger: Ledger) -> None:
     early = datetime(2019, 5, 1, 9, tzinfo=T0.tzinfo)
     with pytest.raises(RuleViolation, match="RG-V-1"):
-        ledger.execute(command("ReceiveComplaint", complaint="C-1", occurred_at=early),
-                       context(recorded_at=early))
+        ledger.execute(
+            command("ReceiveComplaint", complaint="C-1", occurred_at=early),
+            context(recorded_at=early),
+        )
 
 
 def test_events_carry_the_ledger_time_not_the_wall_clock_c_time_2(ledger: Ledger) -> None:

@@ -1,4 +1,4 @@
-"""The published envelope: deterministic ids, a per-aggregate SHA-256 chain, the committed schema."""
+"""The published envelope: deterministic ids, a SHA-256 chain per aggregate, the schema."""
 
 from __future__ import annotations
 

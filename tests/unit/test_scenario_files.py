@@ -9,17 +9,25 @@ import pytest
 from domain.ledger import Ledger
 from infra.scenario import ScenarioError, apply_file
 
-RECEIVE = ('{"at": "2026-03-02T09:10:00+07:00", "command": "ReceiveComplaint", '
-           '"complaint": "C-1", "channel": "email", "form": "written", '
-           '"explanation": "Unpaid claim.", "occurred_at": "2026-03-02T09:00:00+07:00"}')
-RESPOND = ('{"at": "2026-03-02T10:10:00+07:00", "command": "GiveInitialResponse", '
-           '"complaint": "C-1", "occurred_at": "2026-03-02T10:00:00+07:00"}')
+RECEIVE = (
+    '{"at": "2026-03-02T09:10:00+07:00", "command": "ReceiveComplaint", '
+    '"complaint": "C-1", "channel": "email", "form": "written", '
+    '"explanation": "Unpaid claim.", "occurred_at": "2026-03-02T09:00:00+07:00"}'
+)
+RESPOND = (
+    '{"at": "2026-03-02T10:10:00+07:00", "command": "GiveInitialResponse", '
+    '"complaint": "C-1", "occurred_at": "2026-03-02T10:00:00+07:00"}'
+)
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                       "SQLITE_DBNAME": str(tmp_path / "events.sqlite")})
+    return Ledger(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(tmp_path / "events.sqlite"),
+        }
+    )
 
 
 def write(tmp_path: Path, *lines: str) -> Path:
@@ -37,15 +45,24 @@ def test_a_valid_file_is_applied_in_order(ledger: Ledger, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("bad_line", "reason"),
     [
-        (RESPOND.replace("GiveInitialResponse", "EscalateToMinister"),
-         "unknown command 'EscalateToMinister' (accepted: ReceiveComplaint"),
+        (
+            RESPOND.replace("GiveInitialResponse", "EscalateToMinister"),
+            "unknown command 'EscalateToMinister' (accepted: ReceiveComplaint",
+        ),
         (RESPOND.replace("10:00:00+07:00", "10:00:00"), "C-TIME-1"),
         (RESPOND.replace('"complaint": "C-1", ', ""), "complaint: missing field"),
         (RESPOND.replace('"C-1"', '"C-999"'), "unknown complaint 'C-999'"),
-        (RESPOND.replace("GiveInitialResponse", "ResolveComplaint")[:-1] + ', "outcome": "upheld"}',
-         "CP-FLOW-1"),
-        (RESPOND.replace('"at": "2026-03-02T10:10:00+07:00"', '"at": "2026-03-02T09:55:00+07:00"'),
-         "C-TIME-2"),
+        (
+            RESPOND.replace("GiveInitialResponse", "ResolveComplaint")[:-1]
+            + ', "outcome": "upheld"}',
+            "CP-FLOW-1",
+        ),
+        (
+            RESPOND.replace(
+                '"at": "2026-03-02T10:10:00+07:00"', '"at": "2026-03-02T09:55:00+07:00"'
+            ),
+            "C-TIME-2",
+        ),
         (RESPOND[:-1] + ', "fee": "50000"}', "fee: unknown field"),
         ("[1, 2]", "a line must be a JSON object"),
         ("{broken", "not valid JSON"),
@@ -77,4 +94,6 @@ def test_scenario_times_are_the_recording_times(ledger: Ledger, tmp_path: Path) 
     apply_file(ledger, write(tmp_path, RECEIVE, RESPOND))
     events = list(ledger.history(ledger.complaint("C-1").id))
     assert [e.timestamp.isoformat() for e in events] == [
-        "2026-03-02T09:10:00+07:00", "2026-03-02T10:10:00+07:00"]
+        "2026-03-02T09:10:00+07:00",
+        "2026-03-02T10:10:00+07:00",
+    ]
