@@ -16,14 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.broker import EmbeddedBroker  # noqa: E402
-from infra.codec import encode  # noqa: E402
-from infra.kafka_io import ensure_topics, producer  # noqa: E402
-from infra.logging import configure_logging  # noqa: E402
-from infra.relay import Relay  # noqa: E402
-from infra.settings import Settings  # noqa: E402
-from infra.store import build_ledger, envelope_chain, iter_stored_events  # noqa: E402
-from tests.factories import T0, command, context  # noqa: E402
+from infra.broker import EmbeddedBroker
+from infra.codec import encode
+from infra.kafka_io import ensure_topics, producer
+from infra.logging import configure_logging
+from infra.relay import Relay
+from infra.settings import Settings
+from infra.store import build_ledger, envelope_chain, iter_stored_events
+from tests.factories import T0, command, context
 
 EVENTS = 5_000
 
