@@ -31,16 +31,19 @@ EVENTS = 5_000
 def main() -> None:
     configure_logging("console", "warning")
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker(Path(tmp)) as broker:
-        settings = Settings(ledger_data_dir=Path(tmp) / "ledger",
-                            kafka_bootstrap_servers=broker.bootstrap,
-                            kafka_topic_prefix="bench" + uuid.uuid4().hex[:8])
+        settings = Settings(
+            ledger_data_dir=Path(tmp) / "ledger",
+            kafka_bootstrap_servers=broker.bootstrap,
+            kafka_topic_prefix="bench" + uuid.uuid4().hex[:8],
+        )
         ensure_topics(settings)
         ledger = build_ledger(settings)
         uow = ledger.unit_of_work()
         for n in range(EVENTS):
             at = T0 + timedelta(seconds=n)
-            ledger.handle(command("ReceiveComplaint", complaint=f"B-{n}", occurred_at=at),
-                          context(at), uow)
+            ledger.handle(
+                command("ReceiveComplaint", complaint=f"B-{n}", occurred_at=at), context(at), uow
+            )
         uow.commit()
         chain = envelope_chain(ledger)
         payloads = [encode(chain.envelope(e)) for _, e in iter_stored_events(ledger)]
@@ -62,7 +65,9 @@ def main() -> None:
 
     print(f"events: {EVENTS}")
     print(f"raw producer baseline: {baseline:.3f} s ({EVENTS / baseline:,.0f} msg/s)")
-    print(f"relay (read, seal, send, ack, record): {measured:.3f} s ({EVENTS / measured:,.0f} ev/s)")
+    print(
+        f"relay (read, seal, send, ack, record): {measured:.3f} s ({EVENTS / measured:,.0f} ev/s)"
+    )
     print(f"ratio relay / baseline: {measured / baseline:.2f}x")
 
 
