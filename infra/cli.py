@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -37,9 +38,11 @@ log = structlog.get_logger(__name__)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
-def _settings() -> Settings:
+def _settings(quiet: bool = False) -> Settings:
     settings = Settings()
-    configure_logging(settings.log_format, settings.log_level)
+    # The demo prints a table for a person: its logs stay at warnings unless LOG_LEVEL says.
+    level = "warning" if quiet and "LOG_LEVEL" not in os.environ else settings.log_level
+    configure_logging(settings.log_format, level)
     return settings
 
 
@@ -102,7 +105,7 @@ def demo(
     """The main job: embedded broker, example scenarios, relay, consumer, status table."""
     from infra.runtime import run_demo
 
-    settings = _settings()
+    settings = _settings(quiet=True)
     files = sorted(examples.glob("*.jsonl"))
     if not files:
         _fail(f"no scenario files (*.jsonl) in {examples}")

@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from domain.clock import ScenarioClock
 from domain.commands import COMMAND_ADAPTER, COMMAND_NAMES, Command
+from domain.complaint import complaint_id
 from domain.errors import LedgerError
 from domain.ledger import CommandContext, Ledger
+
+log = structlog.get_logger(__name__)
 
 
 class ScenarioError(ValueError):
@@ -134,4 +138,13 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
         if aggregate_id not in touched:
             touched.append(aggregate_id)
     uow.commit()
+    for line in lines:
+        log.info(
+            "scenario.command_applied",
+            file=path.name,
+            line=line.line_no,
+            command=line.command.command,
+            case_id=str(complaint_id(line.command.complaint)),
+            correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
+        )
     return AppliedScenario(str(path), len(lines), touched)

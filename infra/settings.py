@@ -82,7 +82,9 @@ class Settings(BaseSettings):
         return self._persistence_env("readmodels.sqlite")
 
     def topic(self, aggregate_type: str) -> str:
-        return f"{self.kafka_topic_prefix}.{aggregate_type}s.v1"
+        """One topic per aggregate type, e.g. `ledger.complaints.v1`."""
+        plural = {"complaint": "complaints", "claim": "claims", "policy": "policies"}
+        return f"{self.kafka_topic_prefix}.{plural[aggregate_type]}.v1"
 
     @property
     def dead_letter_topic(self) -> str:
