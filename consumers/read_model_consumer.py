@@ -26,6 +26,8 @@ from projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
 
 log = structlog.get_logger(__name__)
 
+JOIN_POLL_MS = 15_000
+
 
 def source_name(group_id: str, topic: str, partition: int) -> str:
     return f"kafka:{group_id}:{topic}:{partition}"
@@ -91,6 +93,12 @@ class ReadModelConsumer:
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Process one poll's messages; returns how many were handled."""
+        if not self.consumer.assignment():
+            # Join the group inside one long poll. kafka-python 3.0.12 discards a JoinGroup
+            # that completes between two polls and sends a new one; a broker that holds
+            # JoinGroup for its initial rebalance delay (Tansu: 3 s) then never settles when
+            # polls are short.
+            timeout_ms = max(timeout_ms, JOIN_POLL_MS)
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         handled = 0
         commits: dict[TopicPartition, OffsetAndMetadata] = {}

@@ -66,6 +66,17 @@ def run_until_caught_up(
         consumer.poll_once(timeout_ms=500)
 
 
+def publish_and_consume(settings: Settings, ledger: Ledger, read_model: ReadModel) -> None:
+    """One relay and one consumer, in this process, until the read model has caught up."""
+    relay = Relay(ledger, settings)
+    consumer = read_model_consumer(settings, read_model)
+    try:
+        run_until_caught_up(ledger, relay, consumer, read_model)
+    finally:
+        consumer.close()
+        relay.close()
+
+
 def run_demo(
     settings: Settings, examples: list[Path]
 ) -> tuple[list[AppliedScenario], list[ComplaintStatus]]:
@@ -85,11 +96,5 @@ def run_demo(
         ledger = build_ledger(settings)
         applied = [apply_file(ledger, path) for path in examples]
         read_model = open_read_model(settings)
-        relay = Relay(ledger, settings)
-        consumer = read_model_consumer(settings, read_model)
-        try:
-            run_until_caught_up(ledger, relay, consumer, read_model)
-        finally:
-            consumer.close()
-            relay.close()
+        publish_and_consume(settings, ledger, read_model)
         return applied, read_model.complaint_statuses()

@@ -15,7 +15,7 @@ from infra.audit import rebuild, verify
 from infra.codec import encode
 from infra.kafka_io import ensure_topics
 from infra.relay import Relay
-from infra.runtime import read_model_consumer, run_until_caught_up
+from infra.runtime import publish_and_consume, read_model_consumer, run_until_caught_up
 from infra.settings import Settings
 from infra.store import build_ledger, envelope_chain, open_read_model
 from tests.factories import complaint_lifecycle
@@ -39,14 +39,8 @@ def test_kafka_fed_read_model_equals_the_one_rebuilt_from_the_event_store(
     for n in range(12):
         complaint_lifecycle(ledger, f"CMP-{n:03}", steps=1 + n % 3)
     read_model = open_read_model(settings)
-    relay = Relay(ledger, settings)
-    consumer = read_model_consumer(settings, read_model)
     # act
-    try:
-        run_until_caught_up(ledger, relay, consumer, read_model)
-    finally:
-        consumer.close()
-        relay.close()
+    publish_and_consume(settings, ledger, read_model)
     rebuilt = open_read_model(settings, prefix="rb_")
     rebuild(ledger, rebuilt)
     # assert
