@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from importlib.metadata import version as package_version
 from typing import Any
 
 import holidays
@@ -51,7 +52,7 @@ class WorkingDayCalendar:
     @cached_property
     def version(self) -> str:
         """The `holidays` package version, and a digest of the extra closures (if any)."""
-        version = f"holidays-{holidays.__version__}"
+        version = f"holidays-{package_version('holidays')}"
         if self.extra_closures:
             listed = ",".join(sorted(d.isoformat() for d in self.extra_closures))
             version += f"+closures-{hashlib.sha256(listed.encode()).hexdigest()[:12]}"
