@@ -5,15 +5,17 @@ Every model forbids unknown fields; times must carry an offset (C-TIME-1).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.complaint import Channel, Form, Outcome
+from domain.complaint import Channel, DocumentKind, ExtensionReason, Form, Outcome
 
 Reference = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 ]
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 class CommandModel(BaseModel):
@@ -24,29 +26,131 @@ class CommandModel(BaseModel):
     )
 
 
-class ReceiveComplaint(CommandModel):
-    command: Literal["ReceiveComplaint"]
+class ComplaintCommand(CommandModel):
     complaint: Reference = Field(description="The insurer's complaint reference.")
+
+
+class ReceiveComplaint(ComplaintCommand):
+    """CP-CH-1, CP-FORM-1: a complaint arrives."""
+
+    command: Literal["ReceiveComplaint"]
     channel: Channel
     form: Form
-    explanation: str = Field(min_length=1, max_length=10_000)
+    explanation: Text
     product: str | None = None
+    represented: bool = Field(
+        default=False, description="Brought by a representative (power of attorney, RG-CP-5)."
+    )
 
 
-class GiveInitialResponse(CommandModel):
+class GiveInitialResponse(ComplaintCommand):
+    """CP-SLA-1 with the acknowledgement content of RG-CP-4."""
+
     command: Literal["GiveInitialResponse"]
-    complaint: Reference
+    registration_reference: Annotated[str, Field(min_length=1, max_length=64)]
+    receipt_date: date
+    contact_phone: Annotated[str, Field(min_length=5, max_length=32)]
 
 
-class ResolveComplaint(CommandModel):
+class SubmitDocuments(ComplaintCommand):
+    """CP-DOC-1: documents received from the customer (kinds only, never their content)."""
+
+    command: Literal["SubmitDocuments"]
+    documents: list[DocumentKind] = Field(default_factory=list)
+    other_documents: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+
+
+class ExtendDocumentWindow(ComplaintCommand):
+    """CP-SLA-3: once, with a reason, before the window passes."""
+
+    command: Literal["ExtendDocumentWindow"]
+    reason: Text
+
+
+class MoveToWrittenTrack(ComplaintCommand):
+    """RG-CP-1: an oral complaint that needs documents."""
+
+    command: Literal["MoveToWrittenTrack"]
+    reason: Text
+
+
+class VerifyComplaint(ComplaintCommand):
+    command: Literal["VerifyComplaint"]
+
+
+class RegisterComplaint(ComplaintCommand):
+    command: Literal["RegisterComplaint"]
+    registration_number: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ForwardComplaint(ComplaintCommand):
+    command: Literal["ForwardComplaint"]
+    department: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class AnalyseComplaint(ComplaintCommand):
+    command: Literal["AnalyseComplaint"]
+    finding: Text
+
+
+class ExtendResolutionDeadline(ComplaintCommand):
+    """RG-CP-3: once, 10 working days, reason a/b/c, notice sent before the deadline."""
+
+    command: Literal["ExtendResolutionDeadline"]
+    reason_code: ExtensionReason
+    notice_sent_at: AwareDatetime
+
+
+class ResolveComplaint(ComplaintCommand):
     command: Literal["ResolveComplaint"]
-    complaint: Reference
     outcome: Outcome
 
 
+class CloseComplaint(ComplaintCommand):
+    command: Literal["CloseComplaint"]
+
+
+class ProduceQuarterlyReport(CommandModel):
+    """RG-CP-6: the quarterly complaint report was produced (and sent)."""
+
+    command: Literal["ProduceQuarterlyReport"]
+    quarter: Annotated[str, Field(pattern=r"^[0-9]{4}-Q[1-4]$")]
+    content_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="SHA-256 of the report as sent, when produced by the CLI."
+    )
+
+
 Command = Annotated[
-    ReceiveComplaint | GiveInitialResponse | ResolveComplaint,
+    ReceiveComplaint
+    | GiveInitialResponse
+    | SubmitDocuments
+    | ExtendDocumentWindow
+    | MoveToWrittenTrack
+    | VerifyComplaint
+    | RegisterComplaint
+    | ForwardComplaint
+    | AnalyseComplaint
+    | ExtendResolutionDeadline
+    | ResolveComplaint
+    | CloseComplaint
+    | ProduceQuarterlyReport,
     Field(discriminator="command"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
-COMMAND_NAMES: tuple[str, ...] = ("ReceiveComplaint", "GiveInitialResponse", "ResolveComplaint")
+COMMAND_NAMES: tuple[str, ...] = (
+    "ReceiveComplaint",
+    "GiveInitialResponse",
+    "SubmitDocuments",
+    "ExtendDocumentWindow",
+    "MoveToWrittenTrack",
+    "VerifyComplaint",
+    "RegisterComplaint",
+    "ForwardComplaint",
+    "AnalyseComplaint",
+    "ExtendResolutionDeadline",
+    "ResolveComplaint",
+    "CloseComplaint",
+    "ProduceQuarterlyReport",
+)

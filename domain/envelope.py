@@ -21,7 +21,7 @@ GENESIS_HASH = "0" * 64
 EVENT_ID_NAMESPACE = UUID("b7d9a1c2-4e5f-5a6b-8c7d-9e0f1a2b3c4d")
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-AggregateType = Literal["complaint", "claim", "policy"]
+AggregateType = Literal["complaint", "report", "claim", "policy"]
 
 
 def event_id_for(aggregate_id: UUID, version: int) -> UUID:

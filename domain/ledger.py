@@ -6,18 +6,22 @@ or in memory); nothing here knows which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain import commands as c
+from domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar
 from domain.clock import require_aware, require_not_future
-from domain.commands import Command, GiveInitialResponse, ReceiveComplaint, ResolveComplaint
-from domain.complaint import Complaint, complaint_id
+from domain.complaint import Complaint, Provenance, complaint_id
 from domain.errors import CaseAlreadyExists, CaseNotFound
+from domain.report import QuarterlyComplaintReport, report_id
 
 
 @dataclass(frozen=True)
@@ -38,21 +42,29 @@ class UnitOfWork:
     all: a rejected command leaves nothing of its batch in the store."""
 
     ledger: Ledger
-    aggregates: dict[UUID, Complaint] = field(default_factory=dict)
+    aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
 
-    def get_complaint(self, reference: str) -> Complaint:
-        aggregate_id = complaint_id(reference)
+    def get(self, aggregate_id: UUID, kind: str, reference: str) -> Any:
         if aggregate_id not in self.aggregates:
             try:
                 self.aggregates[aggregate_id] = self.ledger.repository.get(aggregate_id)
             except AggregateNotFoundError:
-                raise CaseNotFound("complaint", reference) from None
+                raise CaseNotFound(kind, reference) from None
         return self.aggregates[aggregate_id]
 
-    def add(self, aggregate: Complaint) -> None:
+    def get_complaint(self, reference: str) -> Complaint:
+        complaint: Complaint = self.get(complaint_id(reference), "complaint", reference)
+        return complaint
+
+    def add(self, aggregate: Aggregate, kind: str, reference: str) -> None:
         if aggregate.id in self.aggregates or self.ledger.has_aggregate(aggregate.id):
-            raise CaseAlreadyExists("complaint", aggregate.reference)
+            raise CaseAlreadyExists(kind, reference)
         self.aggregates[aggregate.id] = aggregate
+
+    def complaints(self) -> Iterator[Complaint]:
+        for aggregate in self.aggregates.values():
+            if isinstance(aggregate, Complaint):
+                yield aggregate
 
     def commit(self) -> None:
         if self.aggregates:
@@ -60,10 +72,33 @@ class UnitOfWork:
         self.aggregates.clear()
 
 
+class DateAsISO(Transcoding):
+    """Calendar dates (a receipt date, a layoff date) stored as ISO 8601 strings."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
 class Ledger(Application[UUID]):
     """The claims ledger. Its notification log is the outbox the relay publishes from."""
 
     name = "ClaimsLedger"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def __init__(
+        self, env: dict[str, str] | None = None, calendar: WorkingDayCalendar = DEFAULT_CALENDAR
+    ) -> None:
+        super().__init__(env)
+        self.calendar = calendar
 
     def has_aggregate(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
@@ -71,39 +106,124 @@ class Ledger(Application[UUID]):
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
 
-    def execute(self, command: Command, context: CommandContext) -> UUID:
+    def execute(self, command: c.Command, context: CommandContext) -> UUID:
         """Handle one command and store its events; returns the aggregate id."""
         uow = self.unit_of_work()
         aggregate_id = self.handle(command, context, uow)
         uow.commit()
         return aggregate_id
 
-    def handle(self, command: Command, context: CommandContext, uow: UnitOfWork) -> UUID:
+    def handle(self, command: c.Command, context: CommandContext, uow: UnitOfWork) -> UUID:
         """Apply one command to the unit of work's aggregates without storing anything."""
         require_not_future(command.occurred_at, context.recorded_at)
-        provenance: dict[str, Any] = {
-            "occurred_at": command.occurred_at,
-            "recorded_at": context.recorded_at,
-            "correlation_id": context.correlation_id,
-            "causation_id": context.causation_id,
-        }
-        if isinstance(command, ReceiveComplaint):
+        prov = Provenance(
+            occurred_at=command.occurred_at,
+            recorded_at=context.recorded_at,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+        )
+        if isinstance(command, c.ProduceQuarterlyReport):
+            return self._produce_report(command, prov, uow)
+        if isinstance(command, c.ReceiveComplaint):
             complaint = Complaint.receive(
                 reference=command.complaint,
                 channel=command.channel,
                 form=command.form,
                 explanation=command.explanation,
                 product=command.product,
-                **provenance,
+                represented=command.represented,
+                provenance=prov,
+                calendar=self.calendar,
             )
-            uow.add(complaint)
+            uow.add(complaint, "complaint", command.complaint)
             return complaint.id
         complaint = uow.get_complaint(command.complaint)
-        if isinstance(command, GiveInitialResponse):
-            complaint.give_initial_response(**provenance)
-        elif isinstance(command, ResolveComplaint):
-            complaint.resolve(outcome=command.outcome, **provenance)
+        match command:
+            case c.GiveInitialResponse():
+                complaint.give_initial_response(
+                    registration_reference=command.registration_reference,
+                    receipt_date=command.receipt_date,
+                    contact_phone=command.contact_phone,
+                    provenance=prov,
+                )
+            case c.SubmitDocuments():
+                complaint.submit_documents(
+                    documents=command.documents,
+                    other_documents=command.other_documents,
+                    provenance=prov,
+                )
+            case c.ExtendDocumentWindow():
+                complaint.extend_document_window(reason=command.reason, provenance=prov)
+            case c.MoveToWrittenTrack():
+                complaint.move_to_written_track(reason=command.reason, provenance=prov)
+            case c.VerifyComplaint():
+                complaint.verify(provenance=prov)
+            case c.RegisterComplaint():
+                complaint.register(registration_number=command.registration_number, provenance=prov)
+            case c.ForwardComplaint():
+                complaint.forward(department=command.department, provenance=prov)
+            case c.AnalyseComplaint():
+                complaint.analyse(finding=command.finding, provenance=prov)
+            case c.ExtendResolutionDeadline():
+                complaint.extend_resolution_deadline(
+                    reason_code=command.reason_code,
+                    notice_sent_at=command.notice_sent_at,
+                    provenance=prov,
+                )
+            case c.ResolveComplaint():
+                complaint.resolve(outcome=command.outcome, provenance=prov)
+            case c.CloseComplaint():
+                complaint.close(provenance=prov)
         return complaint.id
+
+    def _produce_report(
+        self, command: c.ProduceQuarterlyReport, prov: Provenance, uow: UnitOfWork
+    ) -> UUID:
+        aggregate_id = report_id(command.quarter)
+        if aggregate_id in uow.aggregates or self.has_aggregate(aggregate_id):
+            report: QuarterlyComplaintReport = uow.get(aggregate_id, "report", command.quarter)
+        else:
+            report = QuarterlyComplaintReport.open(command.quarter, prov.fields())
+            uow.aggregates[aggregate_id] = report
+        report.produce(command.content_sha256, prov.fields())
+        return aggregate_id
+
+    # -- the deadline process (C-SLA-1) ----------------------------------------------------
+
+    def complaint_ids(self) -> list[UUID]:
+        """Every complaint ever received, in order of receipt."""
+        ids: list[UUID] = []
+        position = 0
+        while True:
+            batch = self.recorder.select_notifications(
+                start=position,
+                limit=1000,
+                topics=[Complaint.Received.TOPIC],
+                inclusive_of_start=False,
+            )
+            if not batch:
+                return ids
+            ids.extend(UUID(str(n.originator_id)) for n in batch)
+            position = batch[-1].id
+
+    def load_open_complaints(self, uow: UnitOfWork) -> None:
+        """Bring every complaint that still has a deadline to watch into the unit of work."""
+        for aggregate_id in self.complaint_ids():
+            if aggregate_id not in uow.aggregates:
+                uow.aggregates[aggregate_id] = self.repository.get(aggregate_id)
+
+    @staticmethod
+    def detect_breaches(uow: UnitOfWork, now: datetime, recorded_at: datetime) -> int:
+        """Record a breach for every deadline passed unmet by `now` in the unit of work."""
+        return sum(complaint.detect_breaches(now, recorded_at) for complaint in uow.complaints())
+
+    def check_deadlines(self, now: datetime) -> int:
+        """The deadline process on its own: given "now", record every breach; returns how many."""
+        uow = self.unit_of_work()
+        self.load_open_complaints(uow)
+        breaches = self.detect_breaches(uow, now, now)
+        uow.commit()
+        return breaches
 
     def complaint(self, reference: str) -> Complaint:
         try:

@@ -20,6 +20,7 @@ from domain.envelope import GENESIS_HASH, SCHEMA_VERSION, PublishedEvent, event_
 
 AGGREGATE_TYPES: dict[str, str] = {
     "claims_ledger:Complaint": "complaint",
+    "claims_ledger:QuarterlyComplaintReport": "report",
 }
 """Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
 

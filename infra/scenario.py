@@ -19,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from domain.clock import ScenarioClock
 from domain.commands import COMMAND_ADAPTER, COMMAND_NAMES, Command
-from domain.complaint import complaint_id
 from domain.errors import LedgerError
 from domain.ledger import CommandContext, Ledger
 
@@ -122,7 +121,9 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
         return AppliedScenario(str(path), 0, [])
     clock = ScenarioClock(lines[0].at)
     uow = ledger.unit_of_work()
+    ledger.load_open_complaints(uow)
     touched: list[UUID] = []
+    case_of_line: dict[int, UUID] = {}
     for line in lines:
         try:
             clock.advance_to(line.at)
@@ -133,8 +134,12 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
                 causation_id=causation_id,
             )
             aggregate_id = ledger.handle(line.command, context, uow)
+            # The deadline process, with the scenario clock as "now" (C-SLA-1): replays of
+            # the same file record the same breaches at the same times.
+            ledger.detect_breaches(uow, now=clock.now(), recorded_at=clock.now())
         except LedgerError as error:
             raise ScenarioError(str(path), line.line_no, str(error)) from None
+        case_of_line[line.line_no] = aggregate_id
         if aggregate_id not in touched:
             touched.append(aggregate_id)
     uow.commit()
@@ -144,7 +149,7 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             file=path.name,
             line=line.line_no,
             command=line.command.command,
-            case_id=str(complaint_id(line.command.complaint)),
+            case_id=str(case_of_line[line.line_no]),
             correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
         )
     return AppliedScenario(str(path), len(lines), touched)

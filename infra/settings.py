@@ -83,7 +83,12 @@ class Settings(BaseSettings):
 
     def topic(self, aggregate_type: str) -> str:
         """One topic per aggregate type, e.g. `ledger.complaints.v1`."""
-        plural = {"complaint": "complaints", "claim": "claims", "policy": "policies"}
+        plural = {
+            "complaint": "complaints",
+            "report": "reports",
+            "claim": "claims",
+            "policy": "policies",
+        }
         return f"{self.kafka_topic_prefix}.{plural[aggregate_type]}.v1"
 
     @property

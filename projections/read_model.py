@@ -8,12 +8,15 @@ refused by the database itself: a message or notification can never be applied t
 from __future__ import annotations
 
 import enum
+import json
 import re
+import types
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -21,7 +24,12 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from domain.envelope import GENESIS_HASH, PublishedEvent
-from projections.complaint_status import ComplaintStatus, fold
+from projections import complaint_sla, complaint_status
+from projections.complaint_report import EventRow
+from projections.complaint_sla import DeadlineRow
+from projections.complaint_status import ComplaintStatus
+
+Row = TypeVar("Row", ComplaintStatus, DeadlineRow, EventRow)
 
 
 class ApplyResult(enum.StrEnum):
@@ -34,34 +42,56 @@ class ChainBroken(ValueError):
     """An event does not follow the last applied event of its aggregate."""
 
 
-_COMPLAINT_COLUMNS = (
-    "complaint_id",
-    "reference",
-    "state",
-    "channel",
-    "form",
-    "rule_set",
-    "received_at",
-    "outcome",
-    "last_event_type",
-    "last_event_at",
-    "version",
-)
+def _column_type(annotation: Any) -> str:
+    base = annotation
+    if isinstance(annotation, types.UnionType):
+        base = next(a for a in typing.get_args(annotation) if a is not type(None))
+    return {int: "BIGINT", bool: "BOOLEAN"}.get(base, "TEXT")
+
+
+def _columns(row_type: type[Any]) -> list[str]:
+    return [f.name for f in fields(row_type)]
+
+
+def _create_table(name: str, row_type: type[Any], key: tuple[str, ...]) -> str:
+    hints = typing.get_type_hints(row_type)
+    columns = ", ".join(f"{c} {_column_type(hints[c])}" for c in _columns(row_type))
+    return f"CREATE TABLE IF NOT EXISTS {name} ({columns}, PRIMARY KEY ({', '.join(key)}))"
+
+
+TABLES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
+    "ledger_events": (EventRow, ("aggregate_id", "version")),
+    "complaint_status": (ComplaintStatus, ("complaint_id",)),
+    "complaint_deadlines": (DeadlineRow, ("complaint_id", "rule_id")),
+}
 
 
 def _table_statements(p: str) -> list[str]:
-    return [
-        f"CREATE TABLE IF NOT EXISTS {p}ledger_events ("
-        "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, aggregate_type TEXT NOT NULL, "
-        "event_type TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
-        "rule_set TEXT, correlation_id TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-        "hash TEXT NOT NULL, PRIMARY KEY (aggregate_id, version))",
-        f"CREATE TABLE IF NOT EXISTS {p}complaint_status ("
-        "complaint_id TEXT PRIMARY KEY, reference TEXT NOT NULL, state TEXT NOT NULL, "
-        "channel TEXT NOT NULL, form TEXT NOT NULL, rule_set TEXT NOT NULL, "
-        "received_at TEXT NOT NULL, outcome TEXT, last_event_type TEXT NOT NULL, "
-        "last_event_at TEXT NOT NULL, version INTEGER NOT NULL)",
-    ]
+    return [_create_table(p + name, row, key) for name, (row, key) in TABLES.items()]
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return value
+
+
+def _from_db(row_type: type[Row], row: Any) -> Row:
+    hints = typing.get_type_hints(row_type)
+    values: dict[str, Any] = {}
+    for name in _columns(row_type):
+        value = row[name]
+        hint: Any = hints[name]
+        if value is not None and datetime in (hint, *typing.get_args(hint)):
+            value = datetime.fromisoformat(value)
+        elif value is not None and hint is bool:
+            value = bool(value)
+        elif hint == dict[str, Any]:
+            value = json.loads(value)
+        values[name] = value
+    return row_type(**values)
 
 
 class ReadModelMixin:
@@ -117,8 +147,9 @@ class ReadModelMixin:
                     f"hash chain broken for {event.aggregate_id} v{event.version}: prev_hash "
                     f"{event.prev_hash[:12]}… is not the hash of v{last_version}"
                 )
-            self._insert_event(c, event)
+            self._upsert(c, "ledger_events", _event_row(event))
             self._fold_complaint(c, event)
+            self._fold_deadline(c, event)
             return ApplyResult.APPLIED
 
     def skip(self, source: str, position: int) -> None:
@@ -126,60 +157,104 @@ class ReadModelMixin:
         with self._transaction() as c:
             self._insert_tracking(c, Tracking(self.prefix + source, position))
 
-    def _insert_event(self, c: Any, event: PublishedEvent) -> None:
-        c.execute(
-            self._sql(
-                f"INSERT INTO {self.prefix}ledger_events VALUES (%(aggregate_id)s, %(version)s, "
-                "%(aggregate_type)s, %(event_type)s, %(occurred_at)s, %(recorded_at)s, "
-                "%(rule_set)s, %(correlation_id)s, %(prev_hash)s, %(hash)s)"
-            ),
-            {
-                "aggregate_id": str(event.aggregate_id),
-                "version": event.version,
-                "aggregate_type": event.aggregate_type,
-                "event_type": event.event_type,
-                "occurred_at": event.occurred_at.isoformat(),
-                "recorded_at": event.recorded_at.isoformat(),
-                "rule_set": event.rule_set,
-                "correlation_id": event.correlation_id,
-                "prev_hash": event.prev_hash,
-                "hash": event.hash,
-            },
-        )
+    # -- folds ------------------------------------------------------------------------------
 
     def _fold_complaint(self, c: Any, event: PublishedEvent) -> None:
         if event.aggregate_type != "complaint":
             return
-        current = self._complaint(c, str(event.aggregate_id))
-        updated = fold(current, event)
-        if updated is None:
+        key = {"complaint_id": str(event.aggregate_id)}
+        current = self._select_one(c, ComplaintStatus, "complaint_status", key)
+        updated = complaint_status.fold(current, event)
+        if updated is not None:
+            self._upsert(c, "complaint_status", updated)
+
+    def _fold_deadline(self, c: Any, event: PublishedEvent) -> None:
+        rule_id = complaint_sla.rule_id_of(event)
+        if rule_id is None:
             return
-        row = {
-            k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(updated).items()
-        }
-        columns = ", ".join(_COMPLAINT_COLUMNS)
-        values = ", ".join(f"%({k})s" for k in _COMPLAINT_COLUMNS)
-        updates = ", ".join(f"{k} = excluded.{k}" for k in _COMPLAINT_COLUMNS[1:])
+        key = {"complaint_id": str(event.aggregate_id), "rule_id": rule_id}
+        current = self._select_one(c, DeadlineRow, "complaint_deadlines", key)
+        updated = complaint_sla.fold(current, event)
+        if updated is not None:
+            self._upsert(c, "complaint_deadlines", updated)
+
+    # -- SQL helpers -----------------------------------------------------------------------
+
+    def _select_one(
+        self, c: Any, row_type: type[Row], table: str, key: dict[str, Any]
+    ) -> Row | None:
+        where = " AND ".join(f"{k} = %({k})s" for k in key)
+        c.execute(self._sql(f"SELECT * FROM {self.prefix}{table} WHERE {where}"), key)
+        row = c.fetchone()
+        return _from_db(row_type, row) if row else None
+
+    def _upsert(self, c: Any, table: str, row: Any) -> None:
+        row_type, key = TABLES[table]
+        names = _columns(row_type)
+        values = {k: _to_db(v) for k, v in asdict(row).items()}
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in key)
         c.execute(
             self._sql(
-                f"INSERT INTO {self.prefix}complaint_status ({columns}) VALUES ({values}) "
-                f"ON CONFLICT (complaint_id) DO UPDATE SET {updates}"
+                f"INSERT INTO {self.prefix}{table} ({', '.join(names)}) "
+                f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
             ),
-            row,
+            values,
         )
 
-    def _complaint(self, c: Any, complaint_id: str) -> ComplaintStatus | None:
-        c.execute(
-            self._sql(f"SELECT * FROM {self.prefix}complaint_status WHERE complaint_id = %(id)s"),
-            {"id": complaint_id},
-        )
-        row = c.fetchone()
-        return _complaint_from_row(row) if row else None
+    def _select_all(
+        self,
+        row_type: type[Row],
+        table: str,
+        where: str = "",
+        params: dict[str, Any] | None = None,
+        order: str = "",
+    ) -> list[Row]:
+        with self.datastore.transaction(commit=False) as c:
+            sql = f"SELECT * FROM {self.prefix}{table}"
+            if where:
+                sql += f" WHERE {where}"
+            if order:
+                sql += f" ORDER BY {order}"
+            c.execute(self._sql(sql), params or {})
+            return [_from_db(row_type, row) for row in c.fetchall()]
+
+    # -- readers ---------------------------------------------------------------------------
 
     def complaint_statuses(self) -> list[ComplaintStatus]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self._sql(f"SELECT * FROM {self.prefix}complaint_status ORDER BY reference"))
-            return [_complaint_from_row(row) for row in c.fetchall()]
+        return self._select_all(ComplaintStatus, "complaint_status", order="reference")
+
+    def complaint_status(self, reference: str) -> ComplaintStatus | None:
+        rows = self._select_all(
+            ComplaintStatus, "complaint_status", "reference = %(r)s", {"r": reference}
+        )
+        return rows[0] if rows else None
+
+    def deadlines(self, complaint_id: str | None = None) -> list[DeadlineRow]:
+        if complaint_id is None:
+            return self._select_all(
+                DeadlineRow, "complaint_deadlines", order="due, complaint_id, rule_id"
+            )
+        return self._select_all(
+            DeadlineRow,
+            "complaint_deadlines",
+            "complaint_id = %(id)s",
+            {"id": complaint_id},
+            order="due, rule_id",
+        )
+
+    def events(self, aggregate_id: str | None = None) -> list[EventRow]:
+        if aggregate_id is None:
+            return self._select_all(
+                EventRow, "ledger_events", order="occurred_at, aggregate_id, version"
+            )
+        return self._select_all(
+            EventRow,
+            "ledger_events",
+            "aggregate_id = %(id)s",
+            {"id": aggregate_id},
+            order="version",
+        )
 
     def event_hashes(self) -> dict[tuple[str, int], str]:
         """(aggregate id, version) -> hash of every event this read model has applied."""
@@ -195,11 +270,20 @@ class ReadModelMixin:
             return int(c.fetchone()["n"])
 
 
-def _complaint_from_row(row: Any) -> ComplaintStatus:
-    values = {k: row[k] for k in _COMPLAINT_COLUMNS}
-    for key in ("received_at", "last_event_at"):
-        values[key] = datetime.fromisoformat(values[key])
-    return ComplaintStatus(**values)
+def _event_row(event: PublishedEvent) -> EventRow:
+    return EventRow(
+        aggregate_id=str(event.aggregate_id),
+        version=event.version,
+        aggregate_type=event.aggregate_type,
+        event_type=event.event_type,
+        occurred_at=event.occurred_at,
+        recorded_at=event.recorded_at,
+        rule_set=event.rule_set,
+        correlation_id=event.correlation_id,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+        payload=dict(event.payload),
+    )
 
 
 _NAMED = re.compile(r"%\((\w+)\)s")

@@ -9,16 +9,38 @@ from domain.commands import COMMAND_ADAPTER, Command
 from domain.ledger import CommandContext, Ledger
 
 WIB = timezone(timedelta(hours=7))
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=WIB)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=WIB)  # a Monday
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "ReceiveComplaint": {"channel": "email", "form": "written", "explanation": "Claim unpaid."},
+    "GiveInitialResponse": {"registration_reference": "ACK-1", "contact_phone": "1500481"},
+    "RegisterComplaint": {"registration_number": "REG-1"},
+    "ForwardComplaint": {"department": "Claims"},
+    "AnalyseComplaint": {"finding": "Payment was delayed by a missing survey report."},
+    "ResolveComplaint": {"outcome": "upheld"},
+    "ExtendDocumentWindow": {"reason": "Customer is abroad until next month."},
+    "MoveToWrittenTrack": {"reason": "Policy schedule and receipts are needed."},
+    "ExtendResolutionDeadline": {"reason_code": "b"},
+}
+ALL_DOCUMENTS = ["ektp_copy", "phone_number", "email_address", "policy_number"]
+
+ORAL_FLOW = [
+    "ReceiveComplaint",
+    "GiveInitialResponse",
+    "VerifyComplaint",
+    "RegisterComplaint",
+    "ForwardComplaint",
+    "AnalyseComplaint",
+    "ResolveComplaint",
+    "CloseComplaint",
+]
 
 
 def command(name: str, **fields: Any) -> Command:
-    defaults: dict[str, Any] = {"occurred_at": T0}
-    if name == "ReceiveComplaint":
-        defaults |= {"channel": "email", "form": "written", "explanation": "Claim unpaid."}
-    if name == "ResolveComplaint":
-        defaults |= {"outcome": "upheld"}
-    return COMMAND_ADAPTER.validate_python({"command": name, **defaults, **fields})
+    values: dict[str, Any] = {"occurred_at": T0, **DEFAULTS.get(name, {})}
+    if name == "GiveInitialResponse":
+        values["receipt_date"] = T0.date()
+    return COMMAND_ADAPTER.validate_python({"command": name, **values, **fields})
 
 
 def context(recorded_at: datetime = T0 + timedelta(hours=1), tag: str = "test") -> CommandContext:
@@ -28,11 +50,13 @@ def context(recorded_at: datetime = T0 + timedelta(hours=1), tag: str = "test") 
 def complaint_lifecycle(
     ledger: Ledger, reference: str, start: datetime = T0, steps: int = 3
 ) -> None:
-    """Receive (and, with steps > 1, respond to, and resolve) one complaint."""
-    names = ["ReceiveComplaint", "GiveInitialResponse", "ResolveComplaint"][:steps]
-    for i, name in enumerate(names):
+    """An oral complaint taken through the first `steps` steps of its flow, an hour apart."""
+    for i, name in enumerate(ORAL_FLOW[:steps]):
         at = start + timedelta(hours=i)
+        extra: dict[str, Any] = {"form": "oral"} if name == "ReceiveComplaint" else {}
+        if name == "GiveInitialResponse":
+            extra["receipt_date"] = start.astimezone(WIB).date()
         ledger.execute(
-            command(name, complaint=reference, occurred_at=at),
+            command(name, complaint=reference, occurred_at=at, **extra),
             context(at + timedelta(minutes=5), tag=f"{reference}:{i}"),
         )

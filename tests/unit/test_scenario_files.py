@@ -16,7 +16,8 @@ RECEIVE = (
 )
 RESPOND = (
     '{"at": "2026-03-02T10:10:00+07:00", "command": "GiveInitialResponse", '
-    '"complaint": "C-1", "occurred_at": "2026-03-02T10:00:00+07:00"}'
+    '"complaint": "C-1", "registration_reference": "ACK-1", "receipt_date": "2026-03-02", '
+    '"contact_phone": "1500481", "occurred_at": "2026-03-02T10:00:00+07:00"}'
 )
 
 
@@ -39,7 +40,7 @@ def write(tmp_path: Path, *lines: str) -> Path:
 def test_a_valid_file_is_applied_in_order(ledger: Ledger, tmp_path: Path) -> None:
     applied = apply_file(ledger, write(tmp_path, "# comment", RECEIVE, "", RESPOND))
     assert applied.commands == 2
-    assert ledger.complaint("C-1").version == 2
+    assert ledger.complaint("C-1").responded_at is not None
 
 
 @pytest.mark.parametrize(
@@ -53,8 +54,8 @@ def test_a_valid_file_is_applied_in_order(ledger: Ledger, tmp_path: Path) -> Non
         (RESPOND.replace('"complaint": "C-1", ', ""), "complaint: missing field"),
         (RESPOND.replace('"C-1"', '"C-999"'), "unknown complaint 'C-999'"),
         (
-            RESPOND.replace("GiveInitialResponse", "ResolveComplaint")[:-1]
-            + ', "outcome": "upheld"}',
+            '{"at": "2026-03-02T10:10:00+07:00", "command": "ResolveComplaint", '
+            '"complaint": "C-1", "outcome": "upheld", "occurred_at": "2026-03-02T10:00:00+07:00"}',
             "CP-FLOW-1",
         ),
         (
@@ -63,7 +64,7 @@ def test_a_valid_file_is_applied_in_order(ledger: Ledger, tmp_path: Path) -> Non
             ),
             "C-TIME-2",
         ),
-        (RESPOND[:-1] + ', "fee": "50000"}', "fee: unknown field"),
+        (RESPOND[:-1] + ', "fee": "50000"}', "fee: unknown field"),  # RG-CP-5: free of charge
         ("[1, 2]", "a line must be a JSON object"),
         ("{broken", "not valid JSON"),
     ],
@@ -87,13 +88,12 @@ def test_applying_the_same_file_twice_applies_nothing_the_second_time(
     apply_file(ledger, path)
     with pytest.raises(ScenarioError, match="line 1: complaint 'C-1' already exists"):
         apply_file(ledger, path)
-    assert ledger.recorder.max_notification_id() == 2
+    assert ledger.recorder.max_notification_id() == 5  # received, 2 deadlines, response, met
 
 
 def test_scenario_times_are_the_recording_times(ledger: Ledger, tmp_path: Path) -> None:
     apply_file(ledger, write(tmp_path, RECEIVE, RESPOND))
     events = list(ledger.history(ledger.complaint("C-1").id))
-    assert [e.timestamp.isoformat() for e in events] == [
-        "2026-03-02T09:10:00+07:00",
-        "2026-03-02T10:10:00+07:00",
-    ]
+    assert [e.timestamp.isoformat() for e in events] == ["2026-03-02T09:10:00+07:00"] * 3 + [
+        "2026-03-02T10:10:00+07:00"
+    ] * 2

@@ -1,0 +1,66 @@
+"""Versioned rule sets (RG-V-1): data with an id, a version and an effective-from date.
+
+A complaint uses the set in force at its receipt date and keeps it for its whole life, so a
+corrected set can be issued (a new entry in the JSON file) without rewriting history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib.resources import files
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.errors import RuleViolation
+
+
+class ComplaintRuleSet(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    version: str = Field(pattern=r"^[0-9A-Za-z.]+$")
+    effective_from: date
+    source: str
+    initial_response_working_days: int = Field(ge=1)  # CP-SLA-1
+    document_window_working_days: int = Field(ge=1)  # CP-SLA-2
+    document_extension_working_days: int = Field(ge=1)  # CP-SLA-3
+    oral_resolution_working_days: int = Field(ge=1)  # RG-CP-1
+    written_resolution_working_days: int = Field(ge=1)  # RG-CP-2
+    resolution_extension_working_days: int = Field(ge=1)  # RG-CP-3
+    quarterly_report_due_day: int = Field(ge=1, le=28)  # RG-CP-6
+
+    @property
+    def ref(self) -> str:
+        """The `id@version` form that every event and deadline records."""
+        return f"{self.id}@{self.version}"
+
+
+def _load() -> tuple[ComplaintRuleSet, ...]:
+    text = files(__package__).joinpath("complaints.json").read_text(encoding="utf-8")
+    adapter = TypeAdapter(list[ComplaintRuleSet])
+    return tuple(adapter.validate_python(json.loads(text)))
+
+
+COMPLAINT_RULE_SETS: tuple[ComplaintRuleSet, ...] = _load()
+
+
+def complaint_rule_set_for(received_on: date) -> ComplaintRuleSet:
+    """RG-V-1: the rule set in force on the receipt date."""
+    in_force = [rs for rs in COMPLAINT_RULE_SETS if rs.effective_from <= received_on]
+    if not in_force:
+        earliest = min(rs.effective_from for rs in COMPLAINT_RULE_SETS)
+        raise RuleViolation(
+            "RG-V-1",
+            f"no complaint rule set is in force on {received_on.isoformat()}",
+            accepted=f"a receipt date on or after {earliest.isoformat()}",
+        )
+    return max(in_force, key=lambda rs: (rs.effective_from, rs.version))
+
+
+def complaint_rule_set(ref: str) -> ComplaintRuleSet:
+    """The rule set a case recorded at its receipt (RG-V-1)."""
+    for rule_set in COMPLAINT_RULE_SETS:
+        if rule_set.ref == ref:
+            return rule_set
+    raise RuleViolation("RG-V-1", f"unknown rule set {ref!r}")
