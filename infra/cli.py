@@ -18,11 +18,11 @@ from rich.table import Table
 
 from domain.envelope import PublishedEvent
 from domain.errors import LedgerError
+from infra import views
 from infra.audit import rebuild, verify
-from infra.codec import json_safe
 from infra.logging import configure_logging
 from infra.settings import Settings
-from infra.store import build_ledger, envelope_chain, open_read_model
+from infra.store import ReadModel, build_ledger, envelope_chain, open_read_model
 from projections.complaint_status import ComplaintStatus
 
 app = typer.Typer(
@@ -63,38 +63,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _status_table(statuses: list[ComplaintStatus], title: str) -> Table:
-    table = Table(title=title)
-    for column in (
-        "reference",
-        "state",
-        "channel",
-        "form",
-        "received at (WIB)",
-        "outcome",
-        "last event",
-        "version",
-    ):
-        table.add_column(column)
-    for s in statuses:
-        table.add_row(
-            s.reference,
-            s.state,
-            s.channel,
-            s.form,
-            s.received_at.strftime("%Y-%m-%d %H:%M %z"),
-            s.outcome or "-",
-            s.last_event_type,
-            str(s.version),
-        )
-    return table
-
-
-def _print_statuses(statuses: list[ComplaintStatus], as_json: bool, title: str) -> None:
-    if as_json:
-        print(json.dumps([json_safe(asdict(s)) for s in statuses], indent=2))
+def _print_statuses(statuses: list[ComplaintStatus], json_out: bool, title: str) -> None:
+    if json_out:
+        print(views.as_json(views.rows_json(statuses)))
     else:
-        out.print(_status_table(statuses, title))
+        out.print(views.status_table(statuses, title))
+
+
+def _references(read_model: ReadModel) -> dict[str, str]:
+    return {s.complaint_id: s.reference for s in read_model.complaint_statuses()}
 
 
 @app.command()
@@ -110,13 +87,24 @@ def demo(
     if not files:
         _fail(f"no scenario files (*.jsonl) in {examples}")
     try:
-        applied, statuses = run_demo(settings, files)
+        applied, read_model = run_demo(settings, files)
     except LedgerError as error:
         _fail(str(error))
-    if not as_json:
-        for a in applied:
-            err.print(f"applied {a.commands} commands from {a.path}", highlight=False)
-    _print_statuses(statuses, as_json, "Complaint status (read from the Kafka-fed read model)")
+    statuses = read_model.complaint_statuses()
+    breaches = [d for d in read_model.deadlines() if d.breached_at is not None]
+    if as_json:
+        print(
+            views.as_json(
+                {"complaints": views.rows_json(statuses), "breaches": views.rows_json(breaches)}
+            )
+        )
+        return
+    for a in applied:
+        err.print(f"applied {a.commands} commands from {a.path}", highlight=False)
+    out.print(views.status_table(statuses, "Complaint status (read from the Kafka-fed read model)"))
+    out.print(
+        views.deadlines_table(breaches, _references(read_model), "Breached deadlines (C-SLA-1)")
+    )
 
 
 @app.command("apply")
@@ -272,6 +260,112 @@ def verify_(as_json: JsonFlag = False) -> None:
             out.print(f"  {line}", highlight=False)
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def timeline(
+    reference: Annotated[str, typer.Argument(help="The complaint reference.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A complaint's timeline as a regulator sees it (CP-REG-1), from the read model."""
+    from projections.complaint_timeline import timeline as build_timeline
+
+    read_model = open_read_model(_settings())
+    status = read_model.complaint_status(reference)
+    if status is None:
+        _fail(f"unknown complaint {reference!r} in the read model (has it been consumed?)")
+        return
+    view = build_timeline(
+        status, read_model.events(status.complaint_id), read_model.deadlines(status.complaint_id)
+    )
+    if as_json:
+        print(views.as_json(view))
+    else:
+        for table in views.timeline_tables(view):
+            out.print(table)
+
+
+@app.command()
+def deadlines(
+    breached: Annotated[bool, typer.Option("--breached", help="Only breached ones.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every complaint deadline (or only the breached ones), from the read model."""
+    read_model = open_read_model(_settings())
+    rows = read_model.deadlines()
+    if breached:
+        rows = [d for d in rows if d.breached_at is not None]
+    if as_json:
+        print(views.as_json(views.rows_json(rows)))
+    else:
+        out.print(
+            views.deadlines_table(
+                rows, _references(read_model), "Breached deadlines" if breached else "Deadlines"
+            )
+        )
+
+
+@app.command()
+def report(
+    quarter: Annotated[str, typer.Argument(help="The quarter, e.g. 2026-Q1.")],
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    record: Annotated[bool, typer.Option(help="Record that the report was produced.")] = False,
+) -> None:
+    """The quarterly complaint report of RG-CP-6, from the read model."""
+    import hashlib
+    import re
+    from datetime import UTC, datetime
+
+    from domain.commands import ProduceQuarterlyReport
+    from domain.ledger import CommandContext
+    from projections.complaint_report import quarterly_report, report_csv
+
+    if not re.fullmatch(r"[0-9]{4}-Q[1-4]", quarter):
+        _fail(f"quarter {quarter!r} is not of the form YYYY-Qn, e.g. 2026-Q1")
+    if output not in ("table", "json", "csv"):
+        _fail(f"--format {output!r}: accepted are table, json, csv")
+    settings = _settings()
+    read_model = open_read_model(settings)
+    figures = quarterly_report(quarter, read_model.events(), read_model.deadlines())
+    text = report_csv(figures) if output == "csv" else views.as_json(figures)
+    if output == "table":
+        out.print(views.report_table(figures))
+    else:
+        print(text, end="" if output == "csv" else "\n")
+    if record:
+        now = datetime.now(UTC)  # the wall clock: infra, never the domain, reads it
+        build_ledger(settings).execute(
+            ProduceQuarterlyReport(
+                command="ProduceQuarterlyReport",
+                quarter=quarter,
+                occurred_at=now,
+                content_sha256=hashlib.sha256(report_csv(figures).encode()).hexdigest(),
+            ),
+            CommandContext(
+                recorded_at=now,
+                correlation_id=f"report:{quarter}",
+                causation_id=f"cli:report:{quarter}",
+            ),
+        )
+        err.print(f"recorded the production of the {quarter} report", highlight=False)
+
+
+@app.command("check-deadlines")
+def check_deadlines(
+    now: Annotated[str | None, typer.Option(help="ISO time with offset; default: now.")] = None,
+) -> None:
+    """The deadline process: record a breach for every deadline passed unmet (C-SLA-1)."""
+    from datetime import UTC, datetime
+
+    moment = datetime.now(UTC)
+    if now is not None:
+        moment = datetime.fromisoformat(now)
+        if moment.tzinfo is None:
+            _fail(f"--now {now!r} has no offset (C-TIME-1): e.g. 2026-03-02T09:00:00+07:00")
+        if moment > datetime.now(UTC):
+            _fail(f"--now {now!r} is in the future: no events from the future (C-TIME-2)")
+    breaches = build_ledger(_settings()).check_deadlines(moment)
+    out.print(f"{breaches} breaches recorded as of {moment.isoformat()}", highlight=False)
 
 
 @app.command()

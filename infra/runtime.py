@@ -18,7 +18,6 @@ from infra.relay import Relay
 from infra.scenario import AppliedScenario, apply_file
 from infra.settings import Settings
 from infra.store import ReadModel, build_ledger, open_read_model
-from projections.complaint_status import ComplaintStatus
 
 log = structlog.get_logger(__name__)
 
@@ -77,9 +76,7 @@ def publish_and_consume(settings: Settings, ledger: Ledger, read_model: ReadMode
         relay.close()
 
 
-def run_demo(
-    settings: Settings, examples: list[Path]
-) -> tuple[list[AppliedScenario], list[ComplaintStatus]]:
+def run_demo(settings: Settings, examples: list[Path]) -> tuple[list[AppliedScenario], ReadModel]:
     """The main job: a fresh ledger, the example scenarios, relay and consumer on Kafka, and
     the statuses read back from the Kafka-fed read model."""
     demo_dir = settings.ledger_data_dir / "demo"
@@ -97,4 +94,4 @@ def run_demo(
         applied = [apply_file(ledger, path) for path in examples]
         read_model = open_read_model(settings)
         publish_and_consume(settings, ledger, read_model)
-        return applied, read_model.complaint_statuses()
+        return applied, read_model

@@ -1,0 +1,160 @@
+"""Tables for people (rich) and JSON for machines, from the read models."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from rich.table import Table
+
+from infra.codec import json_safe
+from projections.complaint_sla import DeadlineRow
+from projections.complaint_status import ComplaintStatus
+from projections.complaint_timeline import wib
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(json_safe(value), indent=2, ensure_ascii=False)
+
+
+def rows_json(rows: list[Any]) -> list[dict[str, Any]]:
+    return [json_safe(asdict(r)) for r in rows]
+
+
+def status_table(statuses: list[ComplaintStatus], title: str) -> Table:
+    table = Table(title=title)
+    for column in (
+        "reference",
+        "state",
+        "track",
+        "channel",
+        "product",
+        "received (WIB)",
+        "outcome",
+        "breaches",
+        "last event",
+    ):
+        table.add_column(column)
+    for s in statuses:
+        table.add_row(
+            s.reference,
+            s.state,
+            s.track,
+            s.channel,
+            s.product or "-",
+            wib(s.received_at),
+            s.outcome or "-",
+            str(s.breaches),
+            s.last_event_type.removeprefix("Complaint"),
+        )
+    return table
+
+
+def deadlines_table(deadlines: list[DeadlineRow], references: dict[str, str], title: str) -> Table:
+    table = Table(title=title)
+    for column in (
+        "complaint",
+        "rule",
+        "party",
+        "due (WIB)",
+        "status",
+        "met / fulfilled",
+        "breached",
+        "late by",
+        "extended",
+    ):
+        table.add_column(column)
+    for d in deadlines:
+        late = "-" if d.breach_seconds is None else _duration(d.breach_seconds)
+        table.add_row(
+            references.get(d.complaint_id, d.complaint_id[:8]),
+            d.rule_id,
+            d.party,
+            wib(d.due),
+            d.status,
+            wib(d.met_at or d.fulfilled_at) or "-",
+            wib(d.breached_at) or "-",
+            late,
+            f"{d.extended_by_rule} (was {wib(d.original_due)})" if d.extended_by_rule else "-",
+        )
+    return table
+
+
+def timeline_tables(view: dict[str, Any]) -> list[Table]:
+    steps = Table(
+        title=f"Timeline of complaint {view['complaint']} ({view['state']}, "
+        f"rule set {view['rule_set']})"
+    )
+    for column in ("v", "step", "occurred (WIB)", "recorded (WIB)", "details"):
+        steps.add_column(column)
+    for s in view["steps"]:
+        recorded = s["recorded_at"] + (
+            f" (+{s['recorded_late_by']})" if s["recorded_late_by"] else ""
+        )
+        steps.add_row(
+            str(s["version"]),
+            s["step"].removeprefix("Complaint"),
+            s["occurred_at"],
+            recorded,
+            s["details"],
+        )
+    deadlines = Table(title="Deadlines")
+    for column in (
+        "rule",
+        "party",
+        "due",
+        "status",
+        "met at",
+        "breached at",
+        "late by",
+        "from",
+        "calendar",
+        "rule set",
+    ):
+        deadlines.add_column(column)
+    for d in view["deadlines"]:
+        deadlines.add_row(
+            d["rule_id"],
+            d["party"],
+            d["due"],
+            d["status"],
+            d["met_at"] or d["fulfilled_at"] or "-",
+            d["breached_at"] or "-",
+            d["breach_duration"] or "-",
+            d["computed_from"],
+            d["calendar"],
+            d["rule_set"],
+        )
+    return [steps, deadlines]
+
+
+def report_table(report: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Quarterly complaint report {report['quarter']} (RG-CP-6), due {report['due']}"
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("received", "resolved", "closed_incomplete", "in_progress_at_quarter_end"):
+        table.add_row(key.replace("_", " "), str(report[key]))
+    for section in (
+        "received_by_channel",
+        "received_by_product",
+        "resolved_by_outcome",
+        "sla_deadlines_due_in_quarter",
+    ):
+        for key, value in report[section].items():
+            table.add_row(f"{section.replace('_', ' ')}: {key}", str(value))
+    for production in report["productions"]:
+        late = production["late_by_seconds"]
+        table.add_row(
+            "produced at",
+            production["produced_at"] + (f" (late by {_duration(late)})" if late else " (on time)"),
+        )
+    return table
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{days}d {hours}h {rest // 60}m"

@@ -1,0 +1,99 @@
+"""CP-REG-1: what a regulator sees of one complaint: every step with its occurred and recorded
+times in WIB, and every deadline with its due time, met or breached and by how long, and which
+rule set it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.clock import WIB
+from projections.complaint_report import EventRow
+from projections.complaint_sla import DeadlineRow
+from projections.complaint_status import ComplaintStatus
+
+
+def wib(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
+
+
+def describe(event: EventRow) -> str:
+    """One line a person can read, from the event's own fields."""
+    p = event.payload
+    kind = event.event_type.removeprefix("Complaint")
+    deadline: Any = p.get("deadline") or {}
+    details = {
+        "Received": lambda: (
+            f"via {p['channel']}, {p['form']}, track {p['track']}"
+            + (", represented" if p.get("represented") else "")
+        ),
+        "InitialResponseGiven": lambda: f"acknowledged as {p['registration_reference']}",
+        "DocumentsSubmitted": lambda: ", ".join([*p["documents"], *p["other_documents"]]),
+        "DeadlineSet": lambda: (
+            f"{deadline['rule_id']} ({deadline['party']}) due "
+            f"{wib(datetime.fromisoformat(deadline['due']))}"
+        ),
+        "DeadlineMet": lambda: f"{p['rule_id']} met",
+        "DeadlineExtended": lambda: (
+            f"{p['rule_id']} extended under {p['extension_rule']} to "
+            f"{wib(datetime.fromisoformat(deadline['due']))} (reason {p['reason']})"
+        ),
+        "DeadlineBreached": lambda: f"{p['rule_id']} ({p['party']}) breached",
+        "BreachClosed": lambda: (
+            f"{p['rule_id']} fulfilled late by {timedelta(seconds=int(str(p['duration_seconds'])))}"
+        ),
+        "DeadlineCancelled": lambda: f"{p['rule_id']} cancelled: {p['reason']}",
+        "MovedToWrittenTrack": lambda: str(p["reason"]),
+        "Registered": lambda: f"registration number {p['registration_number']}",
+        "Forwarded": lambda: f"to {p['department']}",
+        "Analysed": lambda: str(p["finding"]),
+        "Resolved": lambda: f"outcome {p['outcome']}",
+        "ClosedIncomplete": lambda: "missing " + ", ".join(p["missing_documents"]),
+    }
+    return details.get(kind, lambda: "")()
+
+
+def timeline(
+    status: ComplaintStatus, events: list[EventRow], deadlines: list[DeadlineRow]
+) -> dict[str, Any]:
+    return {
+        "complaint": status.reference,
+        "complaint_id": status.complaint_id,
+        "state": status.state,
+        "rule_set": status.rule_set,
+        "steps": [
+            {
+                "version": e.version,
+                "step": e.event_type,
+                "occurred_at": wib(e.occurred_at),
+                "recorded_at": wib(e.recorded_at),
+                "recorded_late_by": str(e.recorded_at - e.occurred_at)
+                if e.recorded_at - e.occurred_at > timedelta(hours=1)
+                else None,
+                "details": describe(e),
+                "hash": e.hash,
+            }
+            for e in events
+        ],
+        "deadlines": [
+            {
+                "rule_id": d.rule_id,
+                "party": d.party,
+                "due": wib(d.due),
+                "original_due": wib(d.original_due),
+                "extended_by": d.extended_by_rule,
+                "status": d.status,
+                "met_at": wib(d.met_at),
+                "breached_at": wib(d.breached_at),
+                "breach_recorded_at": wib(d.breach_recorded_at),
+                "fulfilled_at": wib(d.fulfilled_at),
+                "breach_duration": None
+                if d.breach_seconds is None
+                else str(timedelta(seconds=d.breach_seconds)),
+                "computed_from": d.computed_from,
+                "calendar": f"{d.calendar} ({d.calendar_version})",
+                "rule_set": d.rule_set,
+            }
+            for d in deadlines
+        ],
+    }
