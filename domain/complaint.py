@@ -499,6 +499,7 @@ class Complaint(Aggregate):
         documents: list[DocumentKind],
         other_documents: list[str],
         provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
     ) -> None:
         self._require_open("document submission", provenance.occurred_at)
         unknown = [d for d in documents if d is DocumentKind.OTHER]
@@ -527,10 +528,16 @@ class Complaint(Aggregate):
                 self.rules.written_resolution_working_days,
                 f"ComplaintDocumentsCompleted v{self.version}",
                 provenance,
-                DEFAULT_CALENDAR,
+                calendar,
             )
 
-    def extend_document_window(self, *, reason: str, provenance: Provenance) -> None:
+    def extend_document_window(
+        self,
+        *,
+        reason: str,
+        provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    ) -> None:
         """CP-SLA-3: once, with a stated reason, before the original window passes."""
         self._extend(
             CP_SLA_2,
@@ -539,9 +546,16 @@ class Complaint(Aggregate):
             self.rules.document_extension_working_days,
             provenance,
             notice_sent_at=None,
+            calendar=calendar,
         )
 
-    def move_to_written_track(self, *, reason: str, provenance: Provenance) -> None:
+    def move_to_written_track(
+        self,
+        *,
+        reason: str,
+        provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    ) -> None:
         """RG-CP-1: an oral complaint that needs documents moves to the written track. Its
         document window opens at the move (the written complaint begins there)."""
         self._require_open("move to the written track", provenance.occurred_at)
@@ -566,7 +580,7 @@ class Complaint(Aggregate):
             self.rules.document_window_working_days,
             moved,
             provenance,
-            DEFAULT_CALENDAR,
+            calendar,
         )
 
     # -- CP-FLOW-1 steps ------------------------------------------------------------------
@@ -607,6 +621,7 @@ class Complaint(Aggregate):
         reason_code: ExtensionReason,
         notice_sent_at: datetime,
         provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
     ) -> None:
         """RG-CP-3: once, by 10 working days, with a reason (a/b/c) and a written notice to the
         customer sent before the first deadline passes."""
@@ -640,6 +655,7 @@ class Complaint(Aggregate):
             self.rules.resolution_extension_working_days,
             provenance,
             notice_sent_at=notice_sent_at,
+            calendar=calendar,
         )
 
     def resolve(self, *, outcome: Outcome, provenance: Provenance) -> None:
@@ -750,6 +766,7 @@ class Complaint(Aggregate):
         units: int,
         provenance: Provenance,
         notice_sent_at: datetime | None,
+        calendar: WorkingDayCalendar,
     ) -> None:
         self._require_open("extension", provenance.occurred_at)
         state = self.deadlines.get(rule_id)
@@ -782,7 +799,7 @@ class Complaint(Aggregate):
             basis=state.due,
             computed_from=f"{extension_rule} extension",
             rule_set=self.rule_set,
-            calendar=DEFAULT_CALENDAR,
+            calendar=calendar,
         )
         self.trigger_event(
             self.DeadlineExtended,

@@ -151,11 +151,16 @@ class Ledger(Application[UUID]):
                     documents=command.documents,
                     other_documents=command.other_documents,
                     provenance=prov,
+                    calendar=self.calendar,
                 )
             case c.ExtendDocumentWindow():
-                complaint.extend_document_window(reason=command.reason, provenance=prov)
+                complaint.extend_document_window(
+                    reason=command.reason, provenance=prov, calendar=self.calendar
+                )
             case c.MoveToWrittenTrack():
-                complaint.move_to_written_track(reason=command.reason, provenance=prov)
+                complaint.move_to_written_track(
+                    reason=command.reason, provenance=prov, calendar=self.calendar
+                )
             case c.VerifyComplaint():
                 complaint.verify(provenance=prov)
             case c.RegisterComplaint():
@@ -169,6 +174,7 @@ class Ledger(Application[UUID]):
                     reason_code=command.reason_code,
                     notice_sent_at=command.notice_sent_at,
                     provenance=prov,
+                    calendar=self.calendar,
                 )
             case c.ResolveComplaint():
                 complaint.resolve(outcome=command.outcome, provenance=prov)

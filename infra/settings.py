@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.calendar import WorkingDayCalendar
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,12 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_consumer_group: str = "claims-ledger-readmodels"
 
+    ledger_extra_closures: str = Field(
+        default="",
+        description="Extra closure dates beyond the national calendar (C-WD-1), comma-separated "
+        "ISO dates, e.g. 2026-11-16,2026-11-17.",
+    )
+
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_interval_seconds: float = Field(default=0.2, gt=0)
 
@@ -45,6 +54,27 @@ class Settings(BaseSettings):
     )
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("ledger_extra_closures")
+    @classmethod
+    def _closures_are_dates(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                date.fromisoformat(part)
+            except ValueError:
+                raise ValueError(
+                    f"LEDGER_EXTRA_CLOSURES: {part!r} is not an ISO date (e.g. 2026-11-16)"
+                ) from None
+        return value
+
+    def calendar(self) -> WorkingDayCalendar:
+        """C-WD-1: the national calendar plus the configured closures."""
+        closures = frozenset(
+            date.fromisoformat(d.strip())
+            for d in self.ledger_extra_closures.split(",")
+            if d.strip()
+        )
+        return WorkingDayCalendar(extra_closures=closures)
 
     @property
     def uses_postgres(self) -> bool:

@@ -20,7 +20,7 @@ ReadModel = SQLiteReadModel | PostgresReadModel
 
 
 def build_ledger(settings: Settings) -> Ledger:
-    return Ledger(env=settings.event_store_env())
+    return Ledger(env=settings.event_store_env(), calendar=settings.calendar())
 
 
 def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:

@@ -99,3 +99,18 @@ def test_a_configured_closure_is_skipped_and_changes_the_calendar_version() -> N
 def test_a_naive_basis_is_refused_c_time_1() -> None:
     with pytest.raises(RuleViolation, match="C-TIME-1"):
         calendar.working_days_after(datetime(2026, 1, 5, 9), 1)
+
+
+def test_closures_configured_in_the_environment_reach_the_ledgers_deadlines_c_wd_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from infra.settings import Settings
+
+    monkeypatch.setenv("LEDGER_EXTRA_CLOSURES", "2026-11-16, 2026-11-17")
+    cal = Settings().calendar()
+    assert cal.working_days_after(datetime(2026, 11, 13, 10, tzinfo=WIB), 1) == end_of_wib_day(
+        date(2026, 11, 18)
+    )
+    monkeypatch.setenv("LEDGER_EXTRA_CLOSURES", "16/11/2026")
+    with pytest.raises(ValueError, match="not an ISO date"):
+        Settings()
