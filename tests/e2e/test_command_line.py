@@ -146,3 +146,26 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
             consumer.kill()
         broker.send_signal(signal.SIGTERM)
         broker.wait(timeout=30)
+
+
+def test_the_deadline_process_closes_a_complaint_whose_document_window_passed(
+    env: dict[str, str],
+) -> None:
+    run(["apply", *sorted(str(p) for p in (ROOT / "examples").glob("*.jsonl"))], env)
+    naive = run(["check-deadlines", "--now", "2027-02-01T09:00:00"], env, check=False)
+    assert naive.returncode == 2 and "C-TIME-1" in naive.stderr
+    checked = run(["check-deadlines", "--now", "2027-02-01T09:00:00+07:00"], env)
+    assert checked.stdout.startswith("1 breaches recorded")  # CMP-2026-0105's CP-SLA-2 window
+    history = json.loads(run(["history", "CMP-2026-0105", "--json"], env).stdout)
+    assert [e["event_type"] for e in history[-2:]] == [
+        "ComplaintDeadlineBreached",
+        "ComplaintClosedIncomplete",
+    ]
+    assert history[-1]["payload"]["missing_documents"] == [
+        "ektp_copy",
+        "email_address",
+        "phone_number",
+        "policy_number",
+    ]
+    again = run(["check-deadlines", "--now", "2027-02-02T09:00:00+07:00"], env)
+    assert again.stdout.startswith("0 breaches recorded")
