@@ -109,7 +109,7 @@ STEP_AFTER: dict[str, tuple[ComplaintState, ...]] = {
 
 # Which event fulfils which deadline (C-SLA-1).
 CP_SLA_1, CP_SLA_2, RG_CP_1, RG_CP_2 = "CP-SLA-1", "CP-SLA-2", "RG-CP-1", "RG-CP-2"
-RESOLUTION_DEADLINES = (RG_CP_1, RG_CP_2)
+RESOLUTION_DEADLINES = (RG_CP_1, RG_CP_2)  # CP-SLA-5: resolution per RG-CP-1 to RG-CP-3
 
 SYSTEM = "deadline-process"
 

@@ -9,6 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from infra.codec import json_safe
+from projections.complaint_report import report_figures
 from projections.complaint_sla import DeadlineRow
 from projections.complaint_status import ComplaintStatus
 from projections.complaint_timeline import wib
@@ -135,16 +136,9 @@ def report_table(report: dict[str, Any]) -> Table:
     )
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for key in ("received", "resolved", "closed_incomplete", "in_progress_at_quarter_end"):
-        table.add_row(key.replace("_", " "), str(report[key]))
-    for section in (
-        "received_by_channel",
-        "received_by_product",
-        "resolved_by_outcome",
-        "sla_deadlines_due_in_quarter",
-    ):
-        for key, value in report[section].items():
-            table.add_row(f"{section.replace('_', ' ')}: {key}", str(value))
+    for section, key, value in report_figures(report):
+        label = key if section == "summary" else f"{section}: {key}"
+        table.add_row(label.replace("_", " "), str(value))
     for production in report["productions"]:
         late = production["late_by_seconds"]
         table.add_row(

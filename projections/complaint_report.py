@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,29 +108,32 @@ def quarterly_report(
     }
 
 
+SUMMARY_KEYS = ("received", "resolved", "closed_incomplete", "in_progress_at_quarter_end")
+SECTIONS = (
+    "received_by_channel",
+    "received_by_product",
+    "resolved_by_outcome",
+    "sla_deadlines_due_in_quarter",
+)
+
+
+def report_figures(report: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """Every figure of a report as (section, key, value), in a fixed order."""
+    for key in SUMMARY_KEYS:
+        yield "summary", key, report[key]
+    for section in SECTIONS:
+        for key, value in report[section].items():
+            yield section, key, value
+
+
 def report_csv(report: dict[str, Any]) -> str:
     """The same report as CSV: one `section,key,value` row per figure."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "key", "value"])
-    for key in (
-        "quarter",
-        "rule",
-        "due",
-        "received",
-        "resolved",
-        "closed_incomplete",
-        "in_progress_at_quarter_end",
-    ):
+    for key in ("quarter", "rule", "due"):
         writer.writerow(["summary", key, report[key]])
-    for section in (
-        "received_by_channel",
-        "received_by_product",
-        "resolved_by_outcome",
-        "sla_deadlines_due_in_quarter",
-    ):
-        for key, value in report[section].items():
-            writer.writerow([section, key, value])
+    writer.writerows(report_figures(report))
     for production in report["productions"]:
         writer.writerow(["produced", production["produced_at"], production["late_by_seconds"]])
     return out.getvalue()

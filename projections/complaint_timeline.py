@@ -17,6 +17,12 @@ def wib(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
 
 
+def _late(occurred_at: datetime, recorded_at: datetime) -> str | None:
+    """How long after the fact it was recorded, when more than an hour (C-TIME-2)."""
+    late = recorded_at - occurred_at
+    return str(timedelta(seconds=int(late.total_seconds()))) if late > timedelta(hours=1) else None
+
+
 def describe(event: EventRow) -> str:
     """One line a person can read, from the event's own fields."""
     p = event.payload
@@ -67,9 +73,7 @@ def timeline(
                 "step": e.event_type,
                 "occurred_at": wib(e.occurred_at),
                 "recorded_at": wib(e.recorded_at),
-                "recorded_late_by": str(e.recorded_at - e.occurred_at)
-                if e.recorded_at - e.occurred_at > timedelta(hours=1)
-                else None,
+                "recorded_late_by": _late(e.occurred_at, e.recorded_at),
                 "details": describe(e),
                 "hash": e.hash,
             }
