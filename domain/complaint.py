@@ -8,7 +8,7 @@ RG-V-1 rule set kept, C-SLA-1 deadlines met / breached.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -17,7 +17,14 @@ from eventsourcing.domain import Aggregate
 
 from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
 from domain.clock import WIB, require_aware
-from domain.deadlines import Deadline, DeadlineState, DeadlineStatus, Party, compute_deadline
+from domain.deadlines import (
+    Deadline,
+    DeadlineState,
+    DeadlineStatus,
+    DeadlineTracking,
+    Party,
+    Provenance,
+)
 from domain.errors import RuleViolation
 from domain.rulesets import ComplaintRuleSet, complaint_rule_set, complaint_rule_set_for
 
@@ -111,28 +118,6 @@ STEP_AFTER: dict[str, tuple[ComplaintState, ...]] = {
 CP_SLA_1, CP_SLA_2, RG_CP_1, RG_CP_2 = "CP-SLA-1", "CP-SLA-2", "RG-CP-1", "RG-CP-2"
 RESOLUTION_DEADLINES = (RG_CP_1, RG_CP_2)  # CP-SLA-5: resolution per RG-CP-1 to RG-CP-3
 
-SYSTEM = "deadline-process"
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Business time, ledger time and origin of one command (C-TIME-2)."""
-
-    occurred_at: datetime
-    recorded_at: datetime
-    correlation_id: str
-    causation_id: str
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "timestamp": self.recorded_at,
-            "occurred_at": self.occurred_at,
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-        }
-
-    def at(self, occurred_at: datetime) -> Provenance:
-        return replace(self, occurred_at=occurred_at)
 
 
 def required_documents(track: Track, represented: bool) -> frozenset[DocumentKind]:
@@ -151,7 +136,7 @@ def required_documents(track: Track, represented: bool) -> frozenset[DocumentKin
     return frozenset(needed)
 
 
-class Complaint(Aggregate):
+class Complaint(DeadlineTracking, Aggregate):
     """One customer complaint. Event names are stable topics: moving this module never
     orphans stored history."""
 
@@ -678,10 +663,10 @@ class Complaint(Aggregate):
         Returns how many breaches were recorded."""
         require_aware(now, "now")
         breaches = 0
-        for state in sorted(self.deadlines.values(), key=lambda s: s.due):
-            if not state.passed_unmet(now) or self.state in TERMINAL:
+        for state in self._passed_unmet(now):
+            if self.state in TERMINAL:
                 continue
-            at_due = Provenance(state.due, recorded_at, SYSTEM, f"{SYSTEM}:{now.isoformat()}")
+            at_due = Provenance.deadline_process(state.due, now, recorded_at)
             self._record_breach(state, at_due)
             breaches += 1
             if (
@@ -699,6 +684,10 @@ class Complaint(Aggregate):
 
     # -- helpers ---------------------------------------------------------------------------
 
+    @property
+    def case_label(self) -> str:
+        return f"complaint {self.reference!r}"
+
     def _set_deadline(
         self,
         rule_id: str,
@@ -708,54 +697,8 @@ class Complaint(Aggregate):
         provenance: Provenance,
         calendar: WorkingDayCalendar,
     ) -> None:
-        deadline = compute_deadline(
-            rule_id=rule_id,
-            party=party,
-            kind=DeadlineKind.WORKING_DAYS,
-            units=units,
-            basis=provenance.occurred_at,
-            computed_from=computed_from,
-            rule_set=self.rule_set,
-            calendar=calendar,
-        )
-        self.trigger_event(
-            self.DeadlineSet,
-            **provenance.fields(),
-            deadline=deadline.as_payload(),
-            rule_set=self.rule_set,
-        )
-
-    def _fulfil(self, rule_id: str, provenance: Provenance) -> None:
-        """C-SLA-1: met when the fulfilling event occurred at or before the deadline; otherwise
-        the breach is recorded (if it was not yet) and closed, keeping its duration."""
-        state = self.deadlines.get(rule_id)
-        if state is None or not state.awaiting_fulfilment:
-            return
-        at = provenance.occurred_at
-        if state.status is DeadlineStatus.OPEN and at <= state.due:
-            self.trigger_event(
-                self.DeadlineMet, **provenance.fields(), rule_id=rule_id, due=state.due
-            )
-            return
-        if state.status is DeadlineStatus.OPEN:
-            self._record_breach(state, provenance.at(state.due))
-        duration = max(int((at - state.due).total_seconds()), 0)
-        self.trigger_event(
-            self.BreachClosed,
-            **provenance.fields(),
-            rule_id=rule_id,
-            due=state.due,
-            duration_seconds=duration,
-        )
-
-    def _record_breach(self, state: DeadlineState, at_due: Provenance) -> None:
-        self.trigger_event(
-            self.DeadlineBreached,
-            **at_due.fields(),
-            rule_id=state.deadline.rule_id,
-            party=state.deadline.party,
-            due=state.due,
-            rule_set=self.rule_set,
+        self._set_deadline_of_kind(
+            rule_id, party, DeadlineKind.WORKING_DAYS, units, computed_from, provenance, calendar
         )
 
     def _extend(
@@ -769,60 +712,9 @@ class Complaint(Aggregate):
         calendar: WorkingDayCalendar,
     ) -> None:
         self._require_open("extension", provenance.occurred_at)
-        state = self.deadlines.get(rule_id)
-        if state is None or state.status is DeadlineStatus.CANCELLED:
-            raise RuleViolation(
-                extension_rule,
-                f"complaint {self.reference!r} has no open {rule_id} deadline to extend",
-            )
-        if state.extended_by_rule is not None:
-            raise RuleViolation(
-                extension_rule,
-                f"the {rule_id} deadline of complaint {self.reference!r} was already extended "
-                f"once (to {state.due.isoformat()}); a second extension is not allowed",
-                accepted="one extension",
-            )
-        if not reason.strip():
-            raise RuleViolation(extension_rule, "an extension needs a stated reason")
-        if state.status is not DeadlineStatus.OPEN or provenance.occurred_at > state.due:
-            raise RuleViolation(
-                extension_rule,
-                f"the {rule_id} deadline passed at {state.due.isoformat()}; an extension must "
-                "be granted before the original deadline passes",
-                accepted=f"an extension at or before {state.due.isoformat()}",
-            )
-        new = compute_deadline(
-            rule_id=rule_id,
-            party=state.deadline.party,
-            kind=DeadlineKind.WORKING_DAYS,
-            units=units,
-            basis=state.due,
-            computed_from=f"{extension_rule} extension",
-            rule_set=self.rule_set,
-            calendar=calendar,
+        self._extend_deadline(
+            rule_id, extension_rule, reason, units, provenance, notice_sent_at, calendar
         )
-        self.trigger_event(
-            self.DeadlineExtended,
-            **provenance.fields(),
-            rule_id=rule_id,
-            extension_rule=extension_rule,
-            reason=reason,
-            original_due=state.due,
-            deadline=new.as_payload(),
-            notice_sent_at=notice_sent_at,
-            rule_set=self.rule_set,
-        )
-
-    def _cancel(self, rule_id: str, reason: str, provenance: Provenance) -> None:
-        state = self.deadlines.get(rule_id)
-        if state is not None and state.status is DeadlineStatus.OPEN:
-            self.trigger_event(
-                self.DeadlineCancelled, **provenance.fields(), rule_id=rule_id, reason=reason
-            )
-
-    def _cancel_open(self, reason: str, provenance: Provenance) -> None:
-        for rule_id in list(self.deadlines):
-            self._cancel(rule_id, reason, provenance)
 
     def _require_open(self, step: str, at: datetime) -> None:
         require_aware(at, "occurred_at")

@@ -8,11 +8,15 @@ closes the breach and keeps its duration. Every deadline belongs to a party.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from domain.calendar import DeadlineKind, WorkingDayCalendar
+from domain.errors import RuleViolation
+
+SYSTEM = "deadline-process"
 
 
 class Party(enum.StrEnum):
@@ -130,3 +134,182 @@ class DeadlineState:
             extended_by_rule=rule_id,
             extension_reason=reason,
         )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Business time, ledger time and origin of one command (C-TIME-2)."""
+
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "timestamp": self.recorded_at,
+            "occurred_at": self.occurred_at,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+        }
+
+    def at(self, occurred_at: datetime) -> Provenance:
+        return replace(self, occurred_at=occurred_at)
+
+    @classmethod
+    def deadline_process(cls, due: datetime, now: datetime, recorded_at: datetime) -> Provenance:
+        """A breach found by the deadline process: it happened at the deadline (C-SLA-1)."""
+        return cls(due, recorded_at, SYSTEM, f"{SYSTEM}:{now.isoformat()}")
+
+
+class DeadlineTracking:
+    """The deadline engine shared by every case aggregate: set, meet, extend, breach, close,
+    cancel. The aggregate defines the six deadline event classes under these names, each with
+    its own stable topic, and keeps `deadlines`, `rule_set` and `case_label`."""
+
+    deadlines: dict[str, DeadlineState]
+    rule_set: str
+    DeadlineSet: Any
+    DeadlineMet: Any
+    DeadlineExtended: Any
+    DeadlineBreached: Any
+    BreachClosed: Any
+    DeadlineCancelled: Any
+    trigger_event: Callable[..., None]
+
+    @property
+    def case_label(self) -> str:
+        raise NotImplementedError
+
+    def _passed_unmet(self, now: datetime) -> list[DeadlineState]:
+        """Deadlines that have passed unmet by `now`, earliest first (C-SLA-1)."""
+        return sorted(
+            (s for s in self.deadlines.values() if s.passed_unmet(now)), key=lambda s: s.due
+        )
+
+    def _set_deadline_of_kind(
+        self,
+        rule_id: str,
+        party: Party,
+        kind: DeadlineKind,
+        units: int,
+        computed_from: str,
+        provenance: Provenance,
+        calendar: WorkingDayCalendar,
+    ) -> None:
+        deadline = compute_deadline(
+            rule_id=rule_id,
+            party=party,
+            kind=kind,
+            units=units,
+            basis=provenance.occurred_at,
+            computed_from=computed_from,
+            rule_set=self.rule_set,
+            calendar=calendar,
+        )
+        self.trigger_event(
+            self.DeadlineSet,
+            **provenance.fields(),
+            deadline=deadline.as_payload(),
+            rule_set=self.rule_set,
+        )
+
+    def _fulfil(self, rule_id: str, provenance: Provenance) -> None:
+        """C-SLA-1: met when the fulfilling event occurred at or before the deadline; otherwise
+        the breach is recorded (if it was not yet) and closed, keeping its duration."""
+        state = self.deadlines.get(rule_id)
+        if state is None or not state.awaiting_fulfilment:
+            return
+        at = provenance.occurred_at
+        if state.status is DeadlineStatus.OPEN and at <= state.due:
+            self.trigger_event(
+                self.DeadlineMet, **provenance.fields(), rule_id=rule_id, due=state.due
+            )
+            return
+        if state.status is DeadlineStatus.OPEN:
+            self._record_breach(state, provenance.at(state.due))
+        duration = max(int((at - state.due).total_seconds()), 0)
+        self.trigger_event(
+            self.BreachClosed,
+            **provenance.fields(),
+            rule_id=rule_id,
+            due=state.due,
+            duration_seconds=duration,
+        )
+
+    def _record_breach(self, state: DeadlineState, at_due: Provenance) -> None:
+        self.trigger_event(
+            self.DeadlineBreached,
+            **at_due.fields(),
+            rule_id=state.deadline.rule_id,
+            party=state.deadline.party,
+            due=state.due,
+            rule_set=self.rule_set,
+        )
+
+    def _extend_deadline(
+        self,
+        rule_id: str,
+        extension_rule: str,
+        reason: str,
+        units: int,
+        provenance: Provenance,
+        notice_sent_at: datetime | None,
+        calendar: WorkingDayCalendar,
+    ) -> None:
+        """Extend a deadline once, with a reason, before it passes: `units` working days after
+        the original deadline's date (CP-SLA-3, RG-CP-3)."""
+        state = self.deadlines.get(rule_id)
+        if state is None or state.status is DeadlineStatus.CANCELLED:
+            raise RuleViolation(
+                extension_rule,
+                f"{self.case_label} has no open {rule_id} deadline to extend",
+            )
+        if state.extended_by_rule is not None:
+            raise RuleViolation(
+                extension_rule,
+                f"the {rule_id} deadline of {self.case_label} was already extended "
+                f"once (to {state.due.isoformat()}); a second extension is not allowed",
+                accepted="one extension",
+            )
+        if not reason.strip():
+            raise RuleViolation(extension_rule, "an extension needs a stated reason")
+        if state.status is not DeadlineStatus.OPEN or provenance.occurred_at > state.due:
+            raise RuleViolation(
+                extension_rule,
+                f"the {rule_id} deadline passed at {state.due.isoformat()}; an extension must "
+                "be granted before the original deadline passes",
+                accepted=f"an extension at or before {state.due.isoformat()}",
+            )
+        new = compute_deadline(
+            rule_id=rule_id,
+            party=state.deadline.party,
+            kind=DeadlineKind.WORKING_DAYS,
+            units=units,
+            basis=state.due,
+            computed_from=f"{extension_rule} extension",
+            rule_set=self.rule_set,
+            calendar=calendar,
+        )
+        self.trigger_event(
+            self.DeadlineExtended,
+            **provenance.fields(),
+            rule_id=rule_id,
+            extension_rule=extension_rule,
+            reason=reason,
+            original_due=state.due,
+            deadline=new.as_payload(),
+            notice_sent_at=notice_sent_at,
+            rule_set=self.rule_set,
+        )
+
+    def _cancel(self, rule_id: str, reason: str, provenance: Provenance) -> None:
+        state = self.deadlines.get(rule_id)
+        if state is not None and state.status is DeadlineStatus.OPEN:
+            self.trigger_event(
+                self.DeadlineCancelled, **provenance.fields(), rule_id=rule_id, reason=reason
+            )
+
+    def _cancel_open(self, reason: str, provenance: Provenance) -> None:
+        for rule_id in list(self.deadlines):
+            self._cancel(rule_id, reason, provenance)

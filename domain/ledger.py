@@ -19,7 +19,8 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain import commands as c
 from domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar
 from domain.clock import require_aware, require_not_future
-from domain.complaint import Complaint, Provenance, complaint_id
+from domain.complaint import Complaint, complaint_id
+from domain.deadlines import Provenance
 from domain.errors import CaseAlreadyExists, CaseNotFound
 from domain.report import QuarterlyComplaintReport, report_id
 
