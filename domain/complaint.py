@@ -119,7 +119,6 @@ CP_SLA_1, CP_SLA_2, RG_CP_1, RG_CP_2 = "CP-SLA-1", "CP-SLA-2", "RG-CP-1", "RG-CP
 RESOLUTION_DEADLINES = (RG_CP_1, RG_CP_2)  # CP-SLA-5: resolution per RG-CP-1 to RG-CP-3
 
 
-
 def required_documents(track: Track, represented: bool) -> frozenset[DocumentKind]:
     """CP-DOC-1: what registration needs. The power of attorney only when the insured is
     represented (RG-CP-5); an oral complaint on the oral track needs no other document."""
@@ -203,7 +202,7 @@ class Complaint(DeadlineTracking, Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             deadline = Deadline.from_payload(self.deadline)
-            aggregate.deadlines[deadline.rule_id] = DeadlineState(deadline)
+            aggregate.deadlines[deadline.key] = DeadlineState(deadline)
 
     class DeadlineMet(Event):
         TOPIC = "claims_ledger:ComplaintDeadlineMet"

@@ -46,6 +46,14 @@ class Deadline:
     calendar: str
     calendar_version: str
     rule_set: str
+    subject: str | None = None
+    """What the deadline is about when a case has several under one rule (a claim section)."""
+
+    @property
+    def key(self) -> str:
+        """How the case names this deadline: its rule id, and its subject if it has one. Deadline
+        events carry this key in their `rule_id` field."""
+        return self.rule_id if self.subject is None else f"{self.rule_id}/{self.subject}"
 
     def as_payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +76,7 @@ def compute_deadline(
     computed_from: str,
     rule_set: str,
     calendar: WorkingDayCalendar,
+    subject: str | None = None,
 ) -> Deadline:
     return Deadline(
         rule_id=rule_id,
@@ -80,6 +89,7 @@ def compute_deadline(
         calendar=calendar.name,
         calendar_version=calendar.version,
         rule_set=rule_set,
+        subject=subject,
     )
 
 
@@ -196,6 +206,7 @@ class DeadlineTracking:
         computed_from: str,
         provenance: Provenance,
         calendar: WorkingDayCalendar,
+        subject: str | None = None,
     ) -> None:
         deadline = compute_deadline(
             rule_id=rule_id,
@@ -206,6 +217,7 @@ class DeadlineTracking:
             computed_from=computed_from,
             rule_set=self.rule_set,
             calendar=calendar,
+            subject=subject,
         )
         self.trigger_event(
             self.DeadlineSet,
@@ -241,7 +253,7 @@ class DeadlineTracking:
         self.trigger_event(
             self.DeadlineBreached,
             **at_due.fields(),
-            rule_id=state.deadline.rule_id,
+            rule_id=state.deadline.key,
             party=state.deadline.party,
             due=state.due,
             rule_set=self.rule_set,
@@ -290,6 +302,7 @@ class DeadlineTracking:
             computed_from=f"{extension_rule} extension",
             rule_set=self.rule_set,
             calendar=calendar,
+            subject=state.deadline.subject,
         )
         self.trigger_event(
             self.DeadlineExtended,

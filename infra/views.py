@@ -10,9 +10,9 @@ from rich.table import Table
 
 from infra.codec import json_safe
 from projections.complaint_report import report_figures
-from projections.complaint_sla import DeadlineRow
 from projections.complaint_status import ComplaintStatus
 from projections.complaint_timeline import wib
+from projections.deadlines import DeadlineRow
 
 
 def as_json(value: Any) -> str:
@@ -69,8 +69,8 @@ def deadlines_table(deadlines: list[DeadlineRow], references: dict[str, str], ti
     for d in deadlines:
         late = "-" if d.breach_seconds is None else _duration(d.breach_seconds)
         table.add_row(
-            references.get(d.complaint_id, d.complaint_id[:8]),
-            d.rule_id,
+            references.get(d.case_id, d.case_id[:8]),
+            d.key,
             d.party,
             wib(d.due),
             d.status,

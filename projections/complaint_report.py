@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.clock import WIB
 from domain.report import quarter_bounds, report_due
-from projections.complaint_sla import DeadlineRow
+from projections.deadlines import DeadlineRow
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,11 @@ def quarterly_report(
         if r.occurred_at.astimezone(WIB).date() <= last
         and (cid not in ended or ended[cid].astimezone(WIB).date() > last)
     )
-    due_in_quarter = [d for d in deadlines if _in(d.due, quarter) and d.status != "cancelled"]
+    due_in_quarter = [
+        d
+        for d in deadlines
+        if d.case_id in received and _in(d.due, quarter) and d.status != "cancelled"
+    ]
     sla = Counter[str]()
     for d in due_in_quarter:
         outcome = (

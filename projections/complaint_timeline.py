@@ -9,8 +9,8 @@ from typing import Any
 
 from domain.clock import WIB
 from projections.complaint_report import EventRow
-from projections.complaint_sla import DeadlineRow
 from projections.complaint_status import ComplaintStatus
+from projections.deadlines import DeadlineRow
 
 
 def wib(moment: datetime | None) -> str | None:
@@ -82,6 +82,7 @@ def timeline(
         "deadlines": [
             {
                 "rule_id": d.rule_id,
+                "key": d.key,
                 "party": d.party,
                 "due": wib(d.due),
                 "original_due": wib(d.original_due),

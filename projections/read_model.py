@@ -24,10 +24,10 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from domain.envelope import GENESIS_HASH, PublishedEvent
-from projections import complaint_sla, complaint_status
+from projections import complaint_status, deadlines
 from projections.complaint_report import EventRow
-from projections.complaint_sla import DeadlineRow
 from projections.complaint_status import ComplaintStatus
+from projections.deadlines import DeadlineRow
 
 Row = TypeVar("Row", ComplaintStatus, DeadlineRow, EventRow)
 
@@ -62,7 +62,7 @@ def _create_table(name: str, row_type: type[Any], key: tuple[str, ...]) -> str:
 TABLES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     "ledger_events": (EventRow, ("aggregate_id", "version")),
     "complaint_status": (ComplaintStatus, ("complaint_id",)),
-    "complaint_deadlines": (DeadlineRow, ("complaint_id", "rule_id")),
+    "case_deadlines": (DeadlineRow, ("case_id", "key")),
 }
 
 
@@ -169,14 +169,14 @@ class ReadModelMixin:
             self._upsert(c, "complaint_status", updated)
 
     def _fold_deadline(self, c: Any, event: PublishedEvent) -> None:
-        rule_id = complaint_sla.rule_id_of(event)
-        if rule_id is None:
+        deadline_key = deadlines.key_of(event)
+        if deadline_key is None:
             return
-        key = {"complaint_id": str(event.aggregate_id), "rule_id": rule_id}
-        current = self._select_one(c, DeadlineRow, "complaint_deadlines", key)
-        updated = complaint_sla.fold(current, event)
+        key = {"case_id": str(event.aggregate_id), "key": deadline_key}
+        current = self._select_one(c, DeadlineRow, "case_deadlines", key)
+        updated = deadlines.fold(current, event)
         if updated is not None:
-            self._upsert(c, "complaint_deadlines", updated)
+            self._upsert(c, "case_deadlines", updated)
 
     # -- SQL helpers -----------------------------------------------------------------------
 
@@ -230,17 +230,15 @@ class ReadModelMixin:
         )
         return rows[0] if rows else None
 
-    def deadlines(self, complaint_id: str | None = None) -> list[DeadlineRow]:
-        if complaint_id is None:
-            return self._select_all(
-                DeadlineRow, "complaint_deadlines", order="due, complaint_id, rule_id"
-            )
+    def deadlines(self, case_id: str | None = None) -> list[DeadlineRow]:
+        if case_id is None:
+            return self._select_all(DeadlineRow, "case_deadlines", order="due, case_id, key")
         return self._select_all(
             DeadlineRow,
-            "complaint_deadlines",
-            "complaint_id = %(id)s",
-            {"id": complaint_id},
-            order="due, rule_id",
+            "case_deadlines",
+            "case_id = %(id)s",
+            {"id": case_id},
+            order="due, key",
         )
 
     def events(self, aggregate_id: str | None = None) -> list[EventRow]:

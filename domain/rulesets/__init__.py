@@ -64,3 +64,44 @@ def complaint_rule_set(ref: str) -> ComplaintRuleSet:
         if rule_set.ref == ref:
             return rule_set
     raise RuleViolation("RG-V-1", f"unknown rule set {ref!r}")
+
+
+class ClaimRuleSet(BaseModel):
+    """The EstateCare claim rule set: notice periods and payment terms (EC-III-N, EC-IV-N,
+    EC-IV-D, RG-CL-1). The payout caps are named constants in domain/payout/sections.py."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    version: str = Field(pattern=r"^[0-9A-Za-z.]+$")
+    effective_from: date
+    source: str
+    notice_hours_x24: int = Field(ge=1)  # EC-III-N, EC-IV-N: 3 x 24 hours
+    section_iv_documents_days: int = Field(ge=1)  # EC-IV-D: 30 days
+    payment_days_after_agreement: int = Field(ge=1)  # RG-CL-1: 30 days
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+CLAIM_RULE_SETS: tuple[ClaimRuleSet, ...] = tuple(
+    TypeAdapter(list[ClaimRuleSet]).validate_python(
+        json.loads(files(__package__).joinpath("estatecare.json").read_text(encoding="utf-8"))
+    )
+)
+
+
+def claim_rule_set_for(reported_on: date) -> ClaimRuleSet:
+    """RG-V-1: the claim rule set in force on the report date."""
+    in_force = [rs for rs in CLAIM_RULE_SETS if rs.effective_from <= reported_on]
+    if not in_force:
+        raise RuleViolation("RG-V-1", f"no claim rule set is in force on {reported_on}")
+    return max(in_force, key=lambda rs: (rs.effective_from, rs.version))
+
+
+def claim_rule_set(ref: str) -> ClaimRuleSet:
+    for rule_set in CLAIM_RULE_SETS:
+        if rule_set.ref == ref:
+            return rule_set
+    raise RuleViolation("RG-V-1", f"unknown rule set {ref!r}")

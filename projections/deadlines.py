@@ -1,5 +1,5 @@
-"""SLA: every deadline of every complaint (CP-REG-1, C-SLA-1): due, met at, breached at, how
-long, whose, which rule, which calendar and rule-set version."""
+"""SLA: every deadline of every case, complaint or claim (CP-REG-1, C-SLA-1): due, met at,
+breached at, how long, whose, which rule, which calendar and rule-set version."""
 
 from __future__ import annotations
 
@@ -9,22 +9,30 @@ from typing import Any
 
 from domain.envelope import PublishedEvent
 
-DEADLINE_EVENTS = frozenset(
-    {
-        "ComplaintDeadlineSet",
-        "ComplaintDeadlineMet",
-        "ComplaintDeadlineExtended",
-        "ComplaintDeadlineBreached",
-        "ComplaintBreachClosed",
-        "ComplaintDeadlineCancelled",
-    }
+DEADLINE_EVENTS = (
+    "DeadlineSet",
+    "DeadlineMet",
+    "DeadlineExtended",
+    "DeadlineBreached",
+    "BreachClosed",
+    "DeadlineCancelled",
 )
+CASE_TYPES = frozenset({"complaint", "claim"})
+
+
+def deadline_event(event: PublishedEvent) -> str | None:
+    """`DeadlineSet`, `DeadlineMet`, ... for a case's deadline event, else None."""
+    if event.aggregate_type not in CASE_TYPES:
+        return None
+    return next((kind for kind in DEADLINE_EVENTS if event.event_type.endswith(kind)), None)
 
 
 @dataclass(frozen=True)
 class DeadlineRow:
-    complaint_id: str
+    case_id: str
+    key: str
     rule_id: str
+    subject: str | None
     party: str
     kind: str
     units: int
@@ -47,13 +55,15 @@ class DeadlineRow:
     rule_set: str
 
 
-def rule_id_of(event: PublishedEvent) -> str | None:
-    """The deadline an event is about, or None when it is about none."""
-    if event.aggregate_type != "complaint" or event.event_type not in DEADLINE_EVENTS:
+def key_of(event: PublishedEvent) -> str | None:
+    """The key of the deadline an event is about (its rule id, /subject), or None."""
+    kind = deadline_event(event)
+    if kind is None:
         return None
-    if event.event_type == "ComplaintDeadlineSet":
+    if kind == "DeadlineSet":
         deadline: Any = event.payload["deadline"]
-        return str(deadline["rule_id"])
+        subject = deadline.get("subject")
+        return str(deadline["rule_id"]) + (f"/{subject}" if subject else "")
     return str(event.payload["rule_id"])
 
 
@@ -62,13 +72,15 @@ def _time(value: Any) -> datetime:
 
 
 def fold(current: DeadlineRow | None, event: PublishedEvent) -> DeadlineRow | None:
-    kind = event.event_type
+    kind = deadline_event(event)
     payload = event.payload
-    if kind == "ComplaintDeadlineSet":
+    if kind == "DeadlineSet":
         d: Any = payload["deadline"]
         return DeadlineRow(
-            complaint_id=str(event.aggregate_id),
+            case_id=str(event.aggregate_id),
+            key=str(d["rule_id"]) + (f"/{d['subject']}" if d.get("subject") else ""),
             rule_id=str(d["rule_id"]),
+            subject=None if d.get("subject") is None else str(d["subject"]),
             party=str(d["party"]),
             kind=str(d["kind"]),
             units=int(d["units"]),
@@ -92,9 +104,9 @@ def fold(current: DeadlineRow | None, event: PublishedEvent) -> DeadlineRow | No
         )
     if current is None:
         raise ValueError(f"{kind} for a deadline that was never set ({event.aggregate_id})")
-    if kind == "ComplaintDeadlineMet":
+    if kind == "DeadlineMet":
         return replace(current, status="met", met_at=event.occurred_at)
-    if kind == "ComplaintDeadlineExtended":
+    if kind == "DeadlineExtended":
         d = payload["deadline"]
         return replace(
             current,
@@ -103,14 +115,14 @@ def fold(current: DeadlineRow | None, event: PublishedEvent) -> DeadlineRow | No
             extended_by_rule=str(payload["extension_rule"]),
             extension_reason=str(payload["reason"]),
         )
-    if kind == "ComplaintDeadlineBreached":
+    if kind == "DeadlineBreached":
         return replace(
             current,
             status="breached",
             breached_at=event.occurred_at,
             breach_recorded_at=event.recorded_at,
         )
-    if kind == "ComplaintBreachClosed":
+    if kind == "BreachClosed":
         return replace(
             current,
             status="breach_closed",
