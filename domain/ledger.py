@@ -14,14 +14,18 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain import commands as c
 from domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar
 from domain.clock import require_aware, require_not_future
 from domain.complaint import Complaint, complaint_id
 from domain.deadlines import Provenance
-from domain.errors import CaseAlreadyExists, CaseNotFound
+from domain.errors import CaseAlreadyExists, CaseNotFound, RuleViolation
+from domain.payout import sections as payout
+from domain.payout.contribution import OtherPolicy
+from domain.policy import Policy, policy_id
+from domain.property_claim import PropertyClaim, claim_id
 from domain.report import QuarterlyComplaintReport, report_id
 
 
@@ -107,12 +111,23 @@ class Ledger(Application[UUID]):
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
 
-    def execute(self, command: c.Command, context: CommandContext) -> UUID:
-        """Handle one command and store its events; returns the aggregate id."""
-        uow = self.unit_of_work()
-        aggregate_id = self.handle(command, context, uow)
-        uow.commit()
-        return aggregate_id
+    def execute(self, command: c.Command, context: CommandContext, attempts: int = 5) -> UUID:
+        """Handle one command and store its events; returns the aggregate id.
+
+        Optimistic concurrency: when another process saved one of the same aggregates first
+        (two Section IV decisions on one policy, say), the store refuses the stale version and
+        the command is handled again on fresh state, up to `attempts` times."""
+        for attempt in range(1, attempts + 1):
+            uow = self.unit_of_work()
+            aggregate_id = self.handle(command, context, uow)
+            try:
+                uow.commit()
+            except IntegrityError:
+                if attempt == attempts:
+                    raise
+                continue
+            return aggregate_id
+        raise AssertionError("unreachable")
 
     def handle(self, command: c.Command, context: CommandContext, uow: UnitOfWork) -> UUID:
         """Apply one command to the unit of work's aggregates without storing anything."""
@@ -125,6 +140,11 @@ class Ledger(Application[UUID]):
         )
         if isinstance(command, c.ProduceQuarterlyReport):
             return self._produce_report(command, prov, uow)
+        if isinstance(command, c.IssuePolicy):
+            return self._issue_policy(command, prov, uow)
+        if isinstance(command, c.ClaimCommand):
+            return self._handle_claim(command, prov, uow)
+        assert isinstance(command, c.ComplaintCommand)
         if isinstance(command, c.ReceiveComplaint):
             complaint = Complaint.receive(
                 reference=command.complaint,
@@ -183,6 +203,130 @@ class Ledger(Application[UUID]):
                 complaint.close(provenance=prov)
         return complaint.id
 
+    def _issue_policy(self, command: c.IssuePolicy, prov: Provenance, uow: UnitOfWork) -> UUID:
+        policy = Policy.issue(
+            policy_number=command.policy,
+            insured=command.insured,
+            period_start=command.period_start,
+            period_end=command.period_end,
+            section_i_sum_insured=command.section_i_sum_insured,
+            schedule=dict(command.schedule),
+            other_policies=[
+                OtherPolicy(o.insurer, o.policy_number, o.section, o.sum_insured)
+                for o in command.other_policies
+            ],
+            family_members=command.family_members,
+            domestic_helpers=command.domestic_helpers,
+            provenance=prov,
+        )
+        uow.add(policy, "policy", command.policy)
+        return policy.id
+
+    def _handle_claim(self, command: c.ClaimCommand, prov: Provenance, uow: UnitOfWork) -> UUID:
+        if isinstance(command, c.ReportClaim):
+            policy: Policy = uow.get(policy_id(command.policy), "policy", command.policy)
+            if not policy.covers(command.loss_occurred_at):
+                raise RuleViolation(
+                    "EC-N-1",
+                    f"the loss on {command.loss_occurred_at.date()} is outside policy "
+                    f"{command.policy}'s period {policy.period_start} to {policy.period_end}",
+                )
+            if command.injured_person is not None:
+                policy.category_of(command.injured_person)  # EC-IV-1: named on the policy
+            claim = PropertyClaim.report(
+                reference=command.claim,
+                policy_number=command.policy,
+                sections=command.sections,
+                loss_occurred_at=command.loss_occurred_at,
+                in_writing=command.in_writing,
+                estimate=command.estimate,
+                third_party_claim_known_at=command.third_party_claim_known_at,
+                injured_person=command.injured_person,
+                provenance=prov,
+                calendar=self.calendar,
+            )
+            uow.add(claim, "claim", command.claim)
+            return claim.id
+        claim = uow.get(claim_id(command.claim), "claim", command.claim)
+        assert isinstance(claim, PropertyClaim)
+        match command:
+            case c.GiveWrittenNotice():
+                claim.give_written_notice(provenance=prov)
+            case c.RecordSurvey():
+                claim.record_survey(provenance=prov)
+            case c.ApprovePhotoDocumentation():
+                claim.approve_photo_documentation(provenance=prov)
+            case c.RecordRepairOrCleanUp():
+                claim.record_repair_or_clean_up(work=command.work, provenance=prov)
+            case c.RequestDocuments():
+                claim.request_documents(
+                    section=command.section, extra=command.extra, provenance=prov
+                )
+            case c.ReceiveClaimDocuments():
+                claim.receive_documents(documents=command.documents, provenance=prov)
+            case c.EvidenceReinstatement():
+                claim.evidence_reinstatement(invoices=command.invoices, provenance=prov)
+            case c.RequireMedicalExamination():
+                claim.require_medical_examination(kind=command.kind, provenance=prov)
+            case c.RecordMedicalExamination():
+                claim.record_medical_examination(
+                    kind=command.kind, finding=command.finding, provenance=prov
+                )
+            case c.AcceptAmount():
+                claim.accept_amount(
+                    section=command.section, provenance=prov, calendar=self.calendar
+                )
+            case c.PaySection():
+                claim.pay(section=command.section, amount=command.amount, provenance=prov)
+            case c.AssessFire() | c.AssessBurglary() | c.AssessLiability() | c.AssessAccident():
+                self._assess(claim, command, prov, uow)
+        return claim.id
+
+    def _assess(
+        self, claim: PropertyClaim, command: c.ClaimCommand, prov: Provenance, uow: UnitOfWork
+    ) -> None:
+        """Calculate a section's payout from the policy (C-CALC-1); a Section IV decision also
+        reserves its amount on the policy's aggregate (EC-IV-1)."""
+        policy: Policy = uow.get(policy_id(claim.policy_number), "policy", claim.policy_number)
+        others = policy.others()
+        if isinstance(command, c.AssessFire):
+            calculation = payout.fire(
+                sum_insured=policy.section_i_sum_insured,
+                reinstatement_cost=command.reinstatement_cost,
+                salvage=command.salvage,
+                reinstatement_evidenced=claim.reinstatement_evidenced_at is not None,
+                others=others,
+            )
+        elif isinstance(command, c.AssessBurglary):
+            calculation = payout.burglary(
+                schedule=policy.schedule,
+                items=[payout.StolenItem(i.item, i.new_price, i.salvage) for i in command.items],
+                building_damage=command.building_damage,
+                others=others,
+            )
+        elif isinstance(command, c.AssessLiability):
+            calculation = payout.liability(
+                section_i_sum_insured=policy.section_i_sum_insured,
+                award=command.award,
+                legal_costs=command.legal_costs,
+                others=others,
+            )
+        else:
+            assert isinstance(command, c.AssessAccident)
+            person = claim.injured_person or ""
+            calculation = payout.accident(
+                who=policy.category_of(person),
+                benefit=command.benefit,
+                aggregates=policy.aggregates(excluding_claim=claim.reference),
+            )
+            policy.reserve_section_iv(
+                claim_reference=claim.reference,
+                person=person,
+                amount=calculation.payable,
+                provenance=prov,
+            )
+        claim.record_calculation(calculation, provenance=prov)
+
     def _produce_report(
         self, command: c.ProduceQuarterlyReport, prov: Provenance, uow: UnitOfWork
     ) -> UUID:
@@ -199,13 +343,20 @@ class Ledger(Application[UUID]):
 
     def complaint_ids(self) -> list[UUID]:
         """Every complaint ever received, in order of receipt."""
+        return self._case_ids([Complaint.Received.TOPIC])
+
+    def case_ids(self) -> list[UUID]:
+        """Every case with deadlines (complaints and claims), in order of arrival."""
+        return self._case_ids([Complaint.Received.TOPIC, PropertyClaim.Reported.TOPIC])
+
+    def _case_ids(self, topics: list[str]) -> list[UUID]:
         ids: list[UUID] = []
         position = 0
         while True:
             batch = self.recorder.select_notifications(
                 start=position,
                 limit=1000,
-                topics=[Complaint.Received.TOPIC],
+                topics=topics,
                 inclusive_of_start=False,
             )
             if not batch:
@@ -213,21 +364,25 @@ class Ledger(Application[UUID]):
             ids.extend(UUID(str(n.originator_id)) for n in batch)
             position = batch[-1].id
 
-    def load_open_complaints(self, uow: UnitOfWork) -> None:
+    def load_open_cases(self, uow: UnitOfWork) -> None:
         """Bring every complaint that still has a deadline to watch into the unit of work."""
-        for aggregate_id in self.complaint_ids():
+        for aggregate_id in self.case_ids():
             if aggregate_id not in uow.aggregates:
                 uow.aggregates[aggregate_id] = self.repository.get(aggregate_id)
 
     @staticmethod
     def detect_breaches(uow: UnitOfWork, now: datetime, recorded_at: datetime) -> int:
         """Record a breach for every deadline passed unmet by `now` in the unit of work."""
-        return sum(complaint.detect_breaches(now, recorded_at) for complaint in uow.complaints())
+        return sum(
+            case.detect_breaches(now, recorded_at)
+            for case in uow.aggregates.values()
+            if isinstance(case, Complaint | PropertyClaim)
+        )
 
     def check_deadlines(self, now: datetime) -> int:
         """The deadline process on its own: given "now", record every breach; returns how many."""
         uow = self.unit_of_work()
-        self.load_open_complaints(uow)
+        self.load_open_cases(uow)
         breaches = self.detect_breaches(uow, now, now)
         uow.commit()
         return breaches

@@ -21,6 +21,8 @@ from domain.envelope import GENESIS_HASH, SCHEMA_VERSION, PublishedEvent, event_
 AGGREGATE_TYPES: dict[str, str] = {
     "claims_ledger:Complaint": "complaint",
     "claims_ledger:QuarterlyComplaintReport": "report",
+    "claims_ledger:Policy": "policy",
+    "claims_ledger:PropertyClaim": "claim",
 }
 """Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -74,7 +75,7 @@ def _readable(error: ValidationError) -> str:
 
 def parse_line(text: str, line_no: int, path: str) -> ScenarioLine:
     try:
-        document: Any = json.loads(text)
+        document: Any = json.loads(text, parse_float=Decimal)  # money stays exact (C-MONEY-1)
     except json.JSONDecodeError as error:
         raise ScenarioError(path, line_no, f"not valid JSON ({error.msg})") from None
     if not isinstance(document, dict):
@@ -121,7 +122,7 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
         return AppliedScenario(str(path), 0, [])
     clock = ScenarioClock(lines[0].at)
     uow = ledger.unit_of_work()
-    ledger.load_open_complaints(uow)
+    ledger.load_open_cases(uow)
     touched: list[UUID] = []
     case_of_line: dict[int, UUID] = {}
     for line in lines:

@@ -1,0 +1,629 @@
+"""The EstateCare property claim: RULES.md section 2 with RG-CL-1..4.
+
+Report (EC-N-1), survey and the repair / clean-up condition (EC-S-1, EC-S-2), document requests
+per section (EC-S-3, EC-I-D, EC-II-D, EC-III-D, EC-IV-D) with RG-CL-2, reinstatement evidence
+(EC-I-2), notice deadlines (EC-III-N, EC-IV-N), medical examination or autopsy (EC-IV-E),
+calculations recorded with their trace (C-CALC-1), the insured's acceptance and payment within
+30 days (RG-CL-1), each section on its own (RG-CL-3). No state waits on reinsurance (RG-CL-4):
+there is none.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
+from domain.clock import require_aware
+from domain.deadlines import Deadline, DeadlineState, DeadlineTracking, Party, Provenance
+from domain.errors import RuleViolation
+from domain.money import format_idr
+from domain.payout.trace import Calculation
+from domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
+
+CLAIM_NAMESPACE = UUID("7c2e9f10-3a4b-5c6d-9e8f-0a1b2c3d4e5f")
+
+
+def claim_id(reference: str) -> UUID:
+    return uuid5(CLAIM_NAMESPACE, f"claim:{reference}")
+
+
+class Section(enum.StrEnum):
+    I = "I"  # noqa: E741  fire (Kebakaran)
+    II = "II"  # burglary (Kebongkaran)
+    III = "III"  # third-party legal liability
+    IV = "IV"  # personal accident (Kecelakaan Diri)
+
+
+# The document request letter's lists, per section, in the seed's order.
+SECTION_DOCUMENTS: dict[Section, tuple[str, ...]] = {
+    Section.I: (  # EC-I-D
+        "formal_claim_letter",
+        "official_report_and_chronology",
+        "loss_estimate",
+        "police_security_or_lurah_report",
+        "photos",
+        "price_quotation",
+        "replacement_and_repair_invoices",
+    ),
+    Section.II: (  # EC-II-D
+        "official_report_and_chronology",
+        "loss_estimate",
+        "police_security_or_lurah_report",
+        "event_photos",
+    ),
+    Section.III: ("third_party_letters_and_summonses",),  # EC-III-D
+    Section.IV: (  # EC-IV-D
+        "accident_cause_information",
+        "disability_or_death_information",
+        "claim_form",
+    ),
+}
+DOCUMENT_RULE = {
+    Section.I: "EC-I-D",
+    Section.II: "EC-II-D",
+    Section.III: "EC-III-D",
+    Section.IV: "EC-IV-D",
+}
+SURVEYED_SECTIONS = frozenset({Section.I, Section.II})  # damage to property is surveyed (EC-S-1)
+
+
+class SectionStatus(enum.StrEnum):
+    CLAIMED = "claimed"
+    ASSESSED = "assessed"
+    AGREED = "agreed"
+    PAID = "paid"
+
+
+@dataclass(frozen=True)
+class SectionState:
+    status: SectionStatus = SectionStatus.CLAIMED
+    calculations: int = 0
+    payable: Decimal | None = None
+    agreed: Decimal | None = None
+    paid: Decimal | None = None
+
+
+@dataclass
+class Documents:
+    requested: dict[str, str] = field(default_factory=dict)  # document -> section
+    received: dict[str, datetime] = field(default_factory=dict)  # document -> when
+
+    def outstanding(self) -> list[str]:
+        return [d for d in self.requested if d not in self.received]
+
+
+class PropertyClaim(DeadlineTracking, Aggregate):
+    TOPIC = "claims_ledger:PropertyClaim"
+
+    class Event(Aggregate.Event):
+        TOPIC = "claims_ledger:ClaimEvent"
+        occurred_at: datetime
+        correlation_id: str
+        causation_id: str
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "claims_ledger:ClaimCreated"
+
+    class Reported(Created):
+        """EC-N-1: the report, with the delay since the loss (recorded, never breached)."""
+
+        TOPIC = "claims_ledger:ClaimReported"
+        reference: str
+        policy_number: str
+        sections: list[str]
+        loss_occurred_at: datetime
+        report_delay_seconds: int
+        in_writing: bool
+        estimate: Decimal | None
+        injured_person: str | None
+        rule_set: str
+
+    class WrittenNoticeGiven(Event):
+        TOPIC = "claims_ledger:ClaimWrittenNoticeGiven"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.written_notice_at = self.occurred_at
+
+    class Surveyed(Event):
+        TOPIC = "claims_ledger:ClaimSurveyed"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.surveyed_at = self.occurred_at
+
+    class PhotoDocumentationApproved(Event):
+        """EC-S-2: the insurer lets the insured document the evidence with their own photos."""
+
+        TOPIC = "claims_ledger:ClaimPhotoDocumentationApproved"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.photos_approved_at = self.occurred_at
+
+    class RepairOrCleanUpRecorded(Event):
+        """EC-S-1: recorded with `violates_ec_s_1` when before the survey and without EC-S-2."""
+
+        TOPIC = "claims_ledger:ClaimRepairOrCleanUpRecorded"
+        work: str
+        violates_ec_s_1: bool
+
+        def apply(self, aggregate: Any) -> None:
+            if self.violates_ec_s_1:
+                aggregate.condition_violations.append(f"EC-S-1: {self.work} before survey")
+
+    class DocumentsRequested(Event):
+        TOPIC = "claims_ledger:ClaimDocumentsRequested"
+        section: str
+        documents: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            for document in self.documents:
+                aggregate.documents.requested.setdefault(document, self.section)
+
+    class DocumentsReceived(Event):
+        TOPIC = "claims_ledger:ClaimDocumentsReceived"
+        documents: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            for document in self.documents:
+                aggregate.documents.received.setdefault(document, self.occurred_at)
+
+    class ReinstatementEvidenced(Event):
+        """EC-I-2: rebuilding / restoration done, with its invoices."""
+
+        TOPIC = "claims_ledger:ClaimReinstatementEvidenced"
+        invoices: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reinstatement_evidenced_at = self.occurred_at
+
+    class MedicalExaminationRequired(Event):
+        """EC-IV-E: at the insurer's cost; `kind` is examination or autopsy."""
+
+        TOPIC = "claims_ledger:ClaimMedicalExaminationRequired"
+        kind: str
+
+    class MedicalExaminationDone(Event):
+        TOPIC = "claims_ledger:ClaimMedicalExaminationDone"
+        kind: str
+        finding: str
+
+    class CalculationRecorded(Event):
+        """C-CALC-1: inputs, every step, the result and the rule set; recalculation appends."""
+
+        TOPIC = "claims_ledger:ClaimCalculationRecorded"
+        section: str
+        number: int
+        inputs: dict[str, Any]
+        steps: list[dict[str, Any]]
+        payable: Decimal
+        conditions_unmet: list[str]
+        rule_set: str
+
+        def apply(self, aggregate: Any) -> None:
+            state: SectionState = aggregate.sections[Section(self.section)]
+            aggregate.sections[Section(self.section)] = replace(
+                state,
+                status=SectionStatus.ASSESSED,
+                calculations=self.number,
+                payable=self.payable,
+                agreed=None,
+            )
+
+    class AmountAccepted(Event):
+        """RG-CL-1: the insured and the insurer agree on a section's amount."""
+
+        TOPIC = "claims_ledger:ClaimAmountAccepted"
+        section: str
+        amount: Decimal
+        calculation: int
+
+        def apply(self, aggregate: Any) -> None:
+            state: SectionState = aggregate.sections[Section(self.section)]
+            aggregate.sections[Section(self.section)] = replace(
+                state, status=SectionStatus.AGREED, agreed=self.amount
+            )
+
+    class SectionPaid(Event):
+        TOPIC = "claims_ledger:ClaimSectionPaid"
+        section: str
+        amount: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            state: SectionState = aggregate.sections[Section(self.section)]
+            aggregate.sections[Section(self.section)] = replace(
+                state, status=SectionStatus.PAID, paid=self.amount
+            )
+
+    # the deadline engine's events (C-SLA-1), with this aggregate's topics
+    class DeadlineSet(Event):
+        TOPIC = "claims_ledger:ClaimDeadlineSet"
+        deadline: dict[str, Any]
+        rule_set: str
+
+        def apply(self, aggregate: Any) -> None:
+            deadline = Deadline.from_payload(self.deadline)
+            aggregate.deadlines[deadline.key] = DeadlineState(deadline)
+
+    class DeadlineMet(Event):
+        TOPIC = "claims_ledger:ClaimDeadlineMet"
+        rule_id: str
+        due: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(state, met_at=self.occurred_at)
+
+    class DeadlineExtended(Event):
+        TOPIC = "claims_ledger:ClaimDeadlineExtended"
+        rule_id: str
+        extension_rule: str
+        reason: str
+        original_due: datetime
+        deadline: dict[str, Any]
+        notice_sent_at: datetime | None
+        rule_set: str
+
+        def apply(self, aggregate: Any) -> None:
+            state: DeadlineState = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = state.extended(
+                Deadline.from_payload(self.deadline), self.extension_rule, self.reason
+            )
+
+    class DeadlineBreached(Event):
+        TOPIC = "claims_ledger:ClaimDeadlineBreached"
+        rule_id: str
+        party: Party
+        due: datetime
+        rule_set: str
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(
+                state, breached_at=self.occurred_at, breach_recorded_at=self.timestamp
+            )
+
+    class BreachClosed(Event):
+        TOPIC = "claims_ledger:ClaimBreachClosed"
+        rule_id: str
+        due: datetime
+        duration_seconds: int
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(state, fulfilled_at=self.occurred_at)
+
+    class DeadlineCancelled(Event):
+        TOPIC = "claims_ledger:ClaimDeadlineCancelled"
+        rule_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(
+                state, cancelled_at=self.occurred_at, cancel_reason=self.reason
+            )
+
+    def __init__(
+        self,
+        occurred_at: datetime,
+        correlation_id: str,
+        causation_id: str,
+        reference: str,
+        policy_number: str,
+        sections: list[str],
+        loss_occurred_at: datetime,
+        report_delay_seconds: int,
+        in_writing: bool,
+        estimate: Decimal | None,
+        injured_person: str | None,
+        rule_set: str,
+    ) -> None:
+        self.reference = reference
+        self.policy_number = policy_number
+        self.sections = {Section(s): SectionState() for s in sections}
+        self.loss_occurred_at = loss_occurred_at
+        self.reported_at = occurred_at
+        self.injured_person = injured_person
+        self.rule_set = rule_set
+        self.written_notice_at: datetime | None = occurred_at if in_writing else None
+        self.surveyed_at: datetime | None = None
+        self.photos_approved_at: datetime | None = None
+        self.reinstatement_evidenced_at: datetime | None = None
+        self.condition_violations: list[str] = []
+        self.documents = Documents()
+        self.deadlines: dict[str, DeadlineState] = {}
+
+    @property
+    def case_label(self) -> str:
+        return f"claim {self.reference!r}"
+
+    @property
+    def rules(self) -> ClaimRuleSet:
+        return claim_rule_set(self.rule_set)
+
+    # -- the report (EC-N-1) and the notice deadlines (EC-III-N, EC-IV-N, EC-IV-D) --------------
+
+    @classmethod
+    def report(
+        cls,
+        *,
+        reference: str,
+        policy_number: str,
+        sections: list[Section],
+        loss_occurred_at: datetime,
+        in_writing: bool,
+        estimate: Decimal | None,
+        third_party_claim_known_at: datetime | None,
+        injured_person: str | None,
+        provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    ) -> PropertyClaim:
+        require_aware(loss_occurred_at, "loss_occurred_at")
+        if not sections:
+            raise RuleViolation("RG-CL-3", "a claim names at least one section")
+        if loss_occurred_at > provenance.occurred_at:
+            raise RuleViolation("EC-N-1", "the loss cannot occur after it is reported")
+        if Section.III in sections and third_party_claim_known_at is None:
+            raise RuleViolation(
+                "EC-III-N",
+                "a Section III claim states when the insured learned "
+                "of the third party's claim (third_party_claim_known_at)",
+            )
+        if Section.IV in sections and not injured_person:
+            raise RuleViolation("EC-IV-1", "a Section IV claim names the injured person")
+        rule_set = claim_rule_set_for(provenance.occurred_at.date())
+        claim = cls._create(
+            cls.Reported,
+            id=claim_id(reference),
+            **provenance.fields(),
+            reference=reference,
+            policy_number=policy_number,
+            sections=[str(s) for s in sections],
+            loss_occurred_at=loss_occurred_at,
+            report_delay_seconds=int((provenance.occurred_at - loss_occurred_at).total_seconds()),
+            in_writing=in_writing,
+            estimate=estimate,
+            injured_person=injured_person,
+            rule_set=rule_set.ref,
+        )
+        reported = f"ClaimReported v{claim.version}"
+        hours = rule_set.notice_hours_x24
+        if Section.III in sections and third_party_claim_known_at is not None:
+            basis = provenance.at(require_aware(third_party_claim_known_at, "known at"))
+            claim._set_deadline_of_kind(
+                "EC-III-N", Party.CUSTOMER, DeadlineKind.HOURS_24, hours, reported, basis, calendar
+            )
+        if Section.IV in sections:
+            at_accident = provenance.at(loss_occurred_at)
+            claim._set_deadline_of_kind(
+                "EC-IV-N",
+                Party.CUSTOMER,
+                DeadlineKind.HOURS_24,
+                hours,
+                reported,
+                at_accident,
+                calendar,
+            )
+            claim._set_deadline_of_kind(
+                "EC-IV-D",
+                Party.CUSTOMER,
+                DeadlineKind.CALENDAR_DAYS,
+                rule_set.section_iv_documents_days,
+                reported,
+                at_accident,
+                calendar,
+            )
+        if in_writing:
+            claim._fulfil_notices(provenance)
+        return claim
+
+    def give_written_notice(self, *, provenance: Provenance) -> None:
+        self._require_after_report(provenance.occurred_at)
+        if self.written_notice_at is not None:
+            raise RuleViolation("EC-III-N", f"{self.case_label} already has its written notice")
+        self.trigger_event(self.WrittenNoticeGiven, **provenance.fields())
+        self._fulfil_notices(provenance)
+
+    def _fulfil_notices(self, provenance: Provenance) -> None:
+        for key in ("EC-III-N", "EC-IV-N"):
+            self._fulfil(key, provenance)
+
+    # -- survey (EC-S-1, EC-S-2) ----------------------------------------------------------------
+
+    def record_survey(self, *, provenance: Provenance) -> None:
+        self._require_after_report(provenance.occurred_at)
+        self.trigger_event(self.Surveyed, **provenance.fields())
+
+    def approve_photo_documentation(self, *, provenance: Provenance) -> None:
+        self._require_after_report(provenance.occurred_at)
+        self.trigger_event(self.PhotoDocumentationApproved, **provenance.fields())
+
+    def record_repair_or_clean_up(self, *, work: str, provenance: Provenance) -> None:
+        """EC-S-1: repairs or clean-up before the survey or permission are flagged (not a
+        rejection); photo documentation approved under EC-S-2 satisfies the condition."""
+        self._require_after_report(provenance.occurred_at)
+        before_survey = self.surveyed_at is None or provenance.occurred_at < self.surveyed_at
+        approved = (
+            self.photos_approved_at is not None
+            and self.photos_approved_at <= provenance.occurred_at
+        )
+        self.trigger_event(
+            self.RepairOrCleanUpRecorded,
+            **provenance.fields(),
+            work=work,
+            violates_ec_s_1=before_survey and not approved,
+        )
+
+    # -- documents (EC-S-3, EC-x-D, RG-CL-2) ----------------------------------------------------
+
+    def request_documents(
+        self, *, section: Section, extra: list[str], provenance: Provenance
+    ) -> None:
+        self._require_section(section)
+        if section in SURVEYED_SECTIONS and self.surveyed_at is None:
+            raise RuleViolation(
+                "EC-S-3",
+                f"the document request letter for Section {section} "
+                "follows the survey; no survey is recorded",
+                accepted="record the survey first",
+            )
+        wanted = [*SECTION_DOCUMENTS[section], *(f"other:{e}" for e in extra)]
+        for document in wanted:
+            if document in self.documents.received:  # UU 40/2014 Art. 31
+                raise RuleViolation(
+                    "RG-CL-2",
+                    f"{document!r} was already received for {self.case_label} on "
+                    f"{self.documents.received[document].isoformat()}; it may not be requested "
+                    "again",
+                    accepted="a request for documents not yet received",
+                )
+        new = [d for d in wanted if d not in self.documents.requested]
+        self.trigger_event(
+            self.DocumentsRequested, **provenance.fields(), section=str(section), documents=new
+        )
+
+    def receive_documents(self, *, documents: list[str], provenance: Provenance) -> None:
+        self._require_after_report(provenance.occurred_at)
+        fresh = [d for d in documents if d not in self.documents.received]
+        self.trigger_event(self.DocumentsReceived, **provenance.fields(), documents=fresh)
+        section_iv = SECTION_DOCUMENTS[Section.IV]
+        if Section.IV in self.sections and all(d in self.documents.received for d in section_iv):
+            self._fulfil("EC-IV-D", provenance)
+
+    def outstanding_documents(self) -> list[str]:
+        return self.documents.outstanding()
+
+    def evidence_reinstatement(self, *, invoices: list[str], provenance: Provenance) -> None:
+        self._require_section(Section.I)
+        if not invoices:
+            raise RuleViolation("EC-I-2", "reinstatement is evidenced with its invoices")
+        self.trigger_event(
+            self.ReinstatementEvidenced, **provenance.fields(), invoices=list(invoices)
+        )
+
+    def require_medical_examination(self, *, kind: str, provenance: Provenance) -> None:
+        self._require_section(Section.IV)
+        if kind not in ("examination", "autopsy"):
+            raise RuleViolation("EC-IV-E", f"{kind!r}: accepted are examination and autopsy")
+        self.trigger_event(self.MedicalExaminationRequired, **provenance.fields(), kind=kind)
+
+    def record_medical_examination(
+        self, *, kind: str, finding: str, provenance: Provenance
+    ) -> None:
+        self._require_section(Section.IV)
+        self.trigger_event(
+            self.MedicalExaminationDone, **provenance.fields(), kind=kind, finding=finding
+        )
+
+    # -- assessment, agreement, payment (C-CALC-1, RG-CL-1, RG-CL-3) ----------------------------
+
+    def record_calculation(self, calculation: Calculation, *, provenance: Provenance) -> None:
+        section = Section(calculation.section)
+        state = self._require_section(section)
+        if state.status is SectionStatus.PAID:
+            raise RuleViolation(
+                "RG-CL-3",
+                f"Section {section} of {self.case_label} is paid; it is not assessed again",
+            )
+        payload = calculation.as_payload()
+        self.trigger_event(
+            self.CalculationRecorded,
+            **provenance.fields(),
+            section=str(section),
+            number=state.calculations + 1,
+            inputs=payload["inputs"],
+            steps=[
+                {**s, "before": str(s["before"]), "after": str(s["after"])}
+                for s in payload["steps"]
+            ],
+            payable=calculation.payable,
+            conditions_unmet=list(calculation.conditions_unmet),
+            rule_set=self.rule_set,
+        )
+
+    def accept_amount(
+        self,
+        *,
+        section: Section,
+        provenance: Provenance,
+        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
+    ) -> None:
+        """The insured accepts the latest calculation of one section (RG-CL-1, RG-CL-3)."""
+        state = self._require_section(section)
+        if state.status is not SectionStatus.ASSESSED or state.payable is None:
+            raise RuleViolation(
+                "RG-CL-1",
+                f"Section {section} of {self.case_label} is "
+                f"{state.status}; an amount is accepted after an assessment",
+            )
+        self.trigger_event(
+            self.AmountAccepted,
+            **provenance.fields(),
+            section=str(section),
+            amount=state.payable,
+            calculation=state.calculations,
+        )
+        self._set_deadline_of_kind(
+            "RG-CL-1",
+            Party.INSURER,
+            DeadlineKind.CALENDAR_DAYS,
+            self.rules.payment_days_after_agreement,
+            f"ClaimAmountAccepted v{self.version}",
+            provenance,
+            calendar,
+            subject=str(section),
+        )
+
+    def pay(self, *, section: Section, amount: Decimal, provenance: Provenance) -> None:
+        state = self._require_section(section)
+        if state.status is not SectionStatus.AGREED or state.agreed is None:
+            raise RuleViolation(
+                "RG-CL-1",
+                f"Section {section} of {self.case_label} is "
+                f"{state.status}; payment follows the agreed amount",
+            )
+        if amount != state.agreed:
+            raise RuleViolation(
+                "RG-CL-1",
+                f"payment {format_idr(amount)} differs from the agreed {format_idr(state.agreed)}",
+                accepted=format_idr(state.agreed),
+            )
+        self.trigger_event(
+            self.SectionPaid, **provenance.fields(), section=str(section), amount=amount
+        )
+        self._fulfil(f"RG-CL-1/{section}", provenance)
+
+    # -- the deadline process (C-SLA-1) ---------------------------------------------------------
+
+    def detect_breaches(self, now: datetime, recorded_at: datetime) -> int:
+        require_aware(now, "now")
+        passed = self._passed_unmet(now)
+        for state in passed:
+            self._record_breach(state, Provenance.deadline_process(state.due, now, recorded_at))
+        return len(passed)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _require_after_report(self, at: datetime) -> None:
+        require_aware(at, "occurred_at")
+        if at < self.reported_at:
+            raise RuleViolation(
+                "EC-N-1",
+                f"{at.isoformat()} is before {self.case_label} was "
+                f"reported ({self.reported_at.isoformat()})",
+            )
+
+    def _require_section(self, section: Section) -> SectionState:
+        if section not in self.sections:
+            raise RuleViolation(
+                "RG-CL-3",
+                f"{self.case_label} does not claim Section {section}",
+                accepted=", ".join(str(s) for s in self.sections),
+            )
+        return self.sections[section]
