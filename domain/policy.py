@@ -57,6 +57,7 @@ class Policy(Aggregate):
         decision on the same claim replaces its earlier reservation."""
 
         TOPIC = "claims_ledger:PolicySectionIVReserved"
+        policy_number: str
         claim_reference: str
         person: str
         category: str
@@ -183,6 +184,7 @@ class Policy(Aggregate):
         self.trigger_event(
             self.SectionIVReserved,
             **provenance.fields(),
+            policy_number=self.policy_number,
             claim_reference=claim_reference,
             person=person,
             category=str(category),

@@ -24,12 +24,27 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from domain.envelope import GENESIS_HASH, PublishedEvent
-from projections import complaint_status, deadlines
+from projections import claims, complaint_status, deadlines
+from projections.claims import (
+    CalculationRow,
+    ClaimDocumentRow,
+    ClaimSectionRow,
+    PolicyAggregateRow,
+)
 from projections.complaint_report import EventRow
 from projections.complaint_status import ComplaintStatus
 from projections.deadlines import DeadlineRow
 
-Row = TypeVar("Row", ComplaintStatus, DeadlineRow, EventRow)
+Row = TypeVar(
+    "Row",
+    ComplaintStatus,
+    DeadlineRow,
+    EventRow,
+    ClaimSectionRow,
+    ClaimDocumentRow,
+    CalculationRow,
+    PolicyAggregateRow,
+)
 
 
 class ApplyResult(enum.StrEnum):
@@ -63,7 +78,12 @@ TABLES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     "ledger_events": (EventRow, ("aggregate_id", "version")),
     "complaint_status": (ComplaintStatus, ("complaint_id",)),
     "case_deadlines": (DeadlineRow, ("case_id", "key")),
+    "claim_sections": (ClaimSectionRow, ("claim_id", "section")),
+    "claim_documents": (ClaimDocumentRow, ("claim_id", "document")),
+    "claim_calculations": (CalculationRow, ("claim_id", "section", "number")),
+    "policy_aggregates": (PolicyAggregateRow, ("policy_number", "category")),
 }
+TABLE_OF = {row: name for name, (row, _) in TABLES.items()}
 
 
 def _table_statements(p: str) -> list[str]:
@@ -150,6 +170,7 @@ class ReadModelMixin:
             self._upsert(c, "ledger_events", _event_row(event))
             self._fold_complaint(c, event)
             self._fold_deadline(c, event)
+            self._fold_claim(c, event)
             return ApplyResult.APPLIED
 
     def skip(self, source: str, position: int) -> None:
@@ -177,6 +198,13 @@ class ReadModelMixin:
         updated = deadlines.fold(current, event)
         if updated is not None:
             self._upsert(c, "case_deadlines", updated)
+
+    def _fold_claim(self, c: Any, event: PublishedEvent) -> None:
+        def load(row_type: type[Any], key: dict[str, Any]) -> Any:
+            return self._select_one(c, row_type, TABLE_OF[row_type], key)
+
+        for row in claims.claim_rows(event, load):
+            self._upsert(c, TABLE_OF[type(row)], row)
 
     # -- SQL helpers -----------------------------------------------------------------------
 
@@ -252,6 +280,36 @@ class ReadModelMixin:
             "aggregate_id = %(id)s",
             {"id": aggregate_id},
             order="version",
+        )
+
+    def claim_sections(self) -> list[ClaimSectionRow]:
+        return self._select_all(ClaimSectionRow, "claim_sections", order="reference, section")
+
+    def claim_documents(self, claim_id: str) -> list[ClaimDocumentRow]:
+        return self._select_all(
+            ClaimDocumentRow,
+            "claim_documents",
+            "claim_id = %(id)s",
+            {"id": claim_id},
+            order="requested_at, document",
+        )
+
+    def calculations(self, claim_id: str | None = None) -> list[CalculationRow]:
+        if claim_id is None:
+            return self._select_all(
+                CalculationRow, "claim_calculations", order="claim_id, section, number"
+            )
+        return self._select_all(
+            CalculationRow,
+            "claim_calculations",
+            "claim_id = %(id)s",
+            {"id": claim_id},
+            order="section, number",
+        )
+
+    def policy_aggregates(self) -> list[PolicyAggregateRow]:
+        return self._select_all(
+            PolicyAggregateRow, "policy_aggregates", order="policy_number, category"
         )
 
     def event_hashes(self) -> dict[tuple[str, int], str]:
