@@ -127,7 +127,7 @@ def claim_rows(event: PublishedEvent, load: Load) -> list[Any]:
                 int(str(p["number"])),
                 event.occurred_at,
                 str(p["payable"]),
-                str(p["rule_set"]),
+                event.rule_set or "",
                 {
                     "inputs": p["inputs"],
                     "steps": p["steps"],
