@@ -70,6 +70,15 @@ def test_kafka_fed_read_models_equal_the_ones_rebuilt_from_the_event_store(
         assert quarterly_report(quarter, read_model.events(), read_model.deadlines()) == (
             quarterly_report(quarter, rebuilt.events(), rebuilt.deadlines())
         )
+    # EstateCare claims: sections, documents, payout calculations with traces, aggregates
+    assert len(read_model.claim_sections()) == 4
+    assert read_model.claim_sections() == rebuilt.claim_sections()
+    assert read_model.calculations() == rebuilt.calculations()
+    assert read_model.policy_aggregates() == rebuilt.policy_aggregates()
+    for section in read_model.claim_sections():
+        assert read_model.claim_documents(section.claim_id) == rebuilt.claim_documents(
+            section.claim_id
+        )
     assert verify(ledger, read_model).ok
 
 
