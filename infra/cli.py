@@ -71,7 +71,10 @@ def _print_statuses(statuses: list[ComplaintStatus], json_out: bool, title: str)
 
 
 def _references(read_model: ReadModel) -> dict[str, str]:
-    return {s.complaint_id: s.reference for s in read_model.complaint_statuses()}
+    """Case id -> the insurer's reference, for complaints and claims."""
+    references = {s.complaint_id: s.reference for s in read_model.complaint_statuses()}
+    references.update({s.claim_id: s.reference for s in read_model.claim_sections()})
+    return references
 
 
 @app.command()
@@ -95,13 +98,31 @@ def demo(
     if as_json:
         print(
             views.as_json(
-                {"complaints": views.rows_json(statuses), "breaches": views.rows_json(breaches)}
+                {
+                    "complaints": views.rows_json(statuses),
+                    "breaches": views.rows_json(breaches),
+                    "claims": views.rows_json(read_model.claim_sections()),
+                    "calculations": views.rows_json(read_model.calculations()),
+                }
             )
         )
         return
     for a in applied:
         err.print(f"applied {a.commands} commands from {a.path}", highlight=False)
     out.print(views.status_table(statuses, "Complaint status (read from the Kafka-fed read model)"))
+    out.print(
+        views.claim_sections_table(
+            read_model.claim_sections(), "EstateCare claims by section (RG-CL-3)"
+        )
+    )
+    references = _references(read_model)
+    for calc_claim in sorted(
+        {c.claim_id for c in read_model.calculations()}, key=lambda cid: references.get(cid, cid)
+    ):
+        for table in views.calculation_tables(
+            references.get(calc_claim, calc_claim), read_model.calculations(calc_claim)
+        ):
+            out.print(table)
     out.print(
         views.deadlines_table(breaches, _references(read_model), "Breached deadlines (C-SLA-1)")
     )
@@ -370,6 +391,66 @@ def check_deadlines(
             _fail(f"--now {now!r} has no offset (C-TIME-1): e.g. 2026-03-02T09:00:00+07:00")
     breaches = build_ledger(_settings()).check_deadlines(moment)
     out.print(f"{breaches} breaches recorded as of {moment.isoformat()}", highlight=False)
+
+
+def _claim_id(read_model: ReadModel, reference: str) -> str:
+    for section in read_model.claim_sections():
+        if section.reference == reference:
+            return section.claim_id
+    _fail(f"unknown claim {reference!r} in the read model (has it been consumed?)")
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def payouts(
+    reference: Annotated[str, typer.Argument(help="The claim reference.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A claim's payout calculations, every one, with its trace (C-CALC-1)."""
+    read_model = open_read_model(_settings())
+    claim = _claim_id(read_model, reference)
+    calculations = read_model.calculations(claim)
+    sections = [s for s in read_model.claim_sections() if s.claim_id == claim]
+    if as_json:
+        print(
+            views.as_json(
+                {
+                    "sections": views.rows_json(sections),
+                    "calculations": views.rows_json(calculations),
+                }
+            )
+        )
+        return
+    out.print(views.claim_sections_table(sections, f"Claim {reference}"))
+    for table in views.calculation_tables(reference, calculations):
+        out.print(table)
+
+
+@app.command()
+def aggregates(as_json: JsonFlag = False) -> None:
+    """What remains of every policy's Section IV aggregates (EC-IV-1)."""
+    rows = open_read_model(_settings()).policy_aggregates()
+    if as_json:
+        print(views.as_json(views.rows_json(rows)))
+    else:
+        out.print(views.aggregates_table(rows))
+
+
+@app.command("claim-documents")
+def claim_documents(
+    reference: Annotated[str, typer.Argument(help="The claim reference.")],
+    outstanding: Annotated[bool, typer.Option(help="Only those not yet received.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The documents requested and received for a claim (EC-S-3, RG-CL-2)."""
+    read_model = open_read_model(_settings())
+    rows = read_model.claim_documents(_claim_id(read_model, reference))
+    if outstanding:
+        rows = [r for r in rows if r.requested_at and not r.received_at]
+    if as_json:
+        print(views.as_json(views.rows_json(rows)))
+    else:
+        out.print(views.documents_table(reference, rows))
 
 
 @app.command()

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Any
 
 from rich.table import Table
 
+from domain.money import format_idr
 from infra.codec import json_safe
+from projections.claims import (
+    CalculationRow,
+    ClaimDocumentRow,
+    ClaimSectionRow,
+    PolicyAggregateRow,
+)
 from projections.complaint_report import report_figures
 from projections.complaint_status import ComplaintStatus
 from projections.complaint_timeline import wib
@@ -152,3 +160,88 @@ def _duration(seconds: int) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     return f"{days}d {hours}h {rest // 60}m"
+
+
+def claim_sections_table(rows: list[ClaimSectionRow], title: str) -> Table:
+    table = Table(title=title)
+    for column in (
+        "claim",
+        "policy",
+        "section",
+        "status",
+        "calculations",
+        "payable",
+        "agreed",
+        "paid",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("payable", "agreed", "paid") else "left"
+        )
+    for r in rows:
+        table.add_row(
+            r.reference,
+            r.policy_number,
+            r.section,
+            r.status,
+            str(r.calculations),
+            _idr(r.payable),
+            _idr(r.agreed),
+            _idr(r.paid),
+        )
+    return table
+
+
+def calculation_tables(reference: str, rows: list[CalculationRow]) -> list[Table]:
+    """Every calculation of a claim, step by step, as an auditor reads it (C-CALC-1)."""
+    tables = []
+    for calc in rows:
+        table = Table(
+            title=f"Claim {reference}, Section {calc.section}, calculation "
+            f"{calc.number} ({wib(calc.calculated_at)}, {calc.rule_set})"
+        )
+        for column in ("rule", "step", "before", "after"):
+            table.add_column(column, justify="right" if column in ("before", "after") else "left")
+        for step in calc.trace["steps"]:
+            table.add_row(
+                step["rule_id"], step["description"], _idr(step["before"]), _idr(step["after"])
+            )
+        table.add_row("", "payable", "", _idr(calc.payable))
+        for condition in calc.trace["conditions_unmet"]:
+            table.add_row("", f"condition unmet: {condition}", "", "")
+        tables.append(table)
+    return tables
+
+
+def documents_table(reference: str, rows: list[ClaimDocumentRow]) -> Table:
+    table = Table(title=f"Documents of claim {reference} (EC-S-3, RG-CL-2)")
+    for column in ("document", "section", "requested", "received", "outstanding"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.document,
+            r.section or "-",
+            wib(r.requested_at) or "-",
+            wib(r.received_at) or "-",
+            "yes" if r.requested_at and not r.received_at else "",
+        )
+    return table
+
+
+def aggregates_table(rows: list[PolicyAggregateRow]) -> Table:
+    table = Table(title="Section IV aggregates per policy period (EC-IV-1)")
+    for column in ("policy", "category", "limit", "reserved", "remaining"):
+        table.add_column(column, justify="left" if column in ("policy", "category") else "right")
+    for r in rows:
+        remaining = Decimal(r.aggregate_limit) - Decimal(r.reserved)
+        table.add_row(
+            r.policy_number,
+            r.category,
+            _idr(r.aggregate_limit),
+            _idr(r.reserved),
+            _idr(str(remaining)),
+        )
+    return table
+
+
+def _idr(value: str | None) -> str:
+    return "-" if value is None else format_idr(Decimal(value))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.money import format_idr
 from domain.payout.trace import Tracer
 
 
@@ -28,11 +29,12 @@ def apply_contribution(
     total = this_liability + sum(liabilities, Decimal(0))
     share = loss * this_liability / total
     listed = ", ".join(
-        f"{o.insurer} {o.policy_number}: {li}" for o, li in zip(others, liabilities, strict=True)
+        f"{o.insurer} {o.policy_number}: {format_idr(li)}"
+        for o, li in zip(others, liabilities, strict=True)
     )
     return tracer.step(
         "EC-C-1",
-        f"rateable share {this_liability} / {total} of the loss (independent liabilities: "
-        f"this policy {this_liability}; {listed})",
+        f"rateable share {format_idr(this_liability)} / {format_idr(total)} of the loss "
+        f"(independent liabilities: this policy {format_idr(this_liability)}; {listed})",
         share,
     )

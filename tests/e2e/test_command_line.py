@@ -53,8 +53,16 @@ def test_the_demo_prints_every_example_complaint_from_the_kafka_fed_read_model(
     assert breaches == [
         ("CP-SLA-1", "breach_closed"),
         ("CP-SLA-2", "breached"),
+        ("EC-III-N", "breach_closed"),  # the neighbour's claim notified an hour late
         ("RG-CP-2", "breach_closed"),
     ]
+    claims = {(c["reference"], c["section"]): c for c in shown["claims"]}
+    assert claims[("CL-2026-0101", "I")]["paid"] == "85750000"  # EC-C-1 share of 171.5M
+    assert claims[("CL-2026-0102", "II")]["paid"] == "27100000"
+    assert claims[("CL-2026-0103", "III")]["paid"] == "150000000"  # 10 % of the Section I SI
+    assert claims[("CL-2026-0104", "IV")]["paid"] == "300000000"
+    fire_calculations = [c for c in shown["calculations"] if c["section"] == "I"]
+    assert [c["payable"] for c in fire_calculations] == ["0", "85750000"]  # EC-I-2, then paid
 
 
 def test_the_demo_prints_a_table_and_can_run_again(env: dict[str, str]) -> None:
