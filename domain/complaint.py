@@ -8,7 +8,6 @@ RG-V-1 rule set kept, C-SLA-1 deadlines met / breached.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -18,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
 from domain.clock import WIB, require_aware
 from domain.deadlines import (
-    Deadline,
+    DeadlineEventRules,
     DeadlineState,
     DeadlineStatus,
     DeadlineTracking,
@@ -195,25 +194,17 @@ class Complaint(DeadlineTracking, Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.track = Track.WRITTEN
 
-    class DeadlineSet(Event):
+    class DeadlineSet(DeadlineEventRules.Set, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineSet"
         deadline: dict[str, Any]
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            deadline = Deadline.from_payload(self.deadline)
-            aggregate.deadlines[deadline.key] = DeadlineState(deadline)
-
-    class DeadlineMet(Event):
+    class DeadlineMet(DeadlineEventRules.Met, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineMet"
         rule_id: str
         due: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(state, met_at=self.occurred_at)
-
-    class DeadlineExtended(Event):
+    class DeadlineExtended(DeadlineEventRules.Extended, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineExtended"
         rule_id: str
         extension_rule: str
@@ -223,13 +214,7 @@ class Complaint(DeadlineTracking, Aggregate):
         notice_sent_at: datetime | None
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            state: DeadlineState = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = state.extended(
-                Deadline.from_payload(self.deadline), self.extension_rule, self.reason
-            )
-
-    class DeadlineBreached(Event):
+    class DeadlineBreached(DeadlineEventRules.Breached, Event):
         """C-SLA-1: occurred_at is the deadline itself; recorded_at is when it was noticed."""
 
         TOPIC = "claims_ledger:ComplaintDeadlineBreached"
@@ -238,13 +223,7 @@ class Complaint(DeadlineTracking, Aggregate):
         due: datetime
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(
-                state, breached_at=self.occurred_at, breach_recorded_at=self.timestamp
-            )
-
-    class BreachClosed(Event):
+    class BreachClosed(DeadlineEventRules.BreachClosed, Event):
         """A late fulfilment closes a breach; the breach and its duration stay on record."""
 
         TOPIC = "claims_ledger:ComplaintBreachClosed"
@@ -252,20 +231,10 @@ class Complaint(DeadlineTracking, Aggregate):
         due: datetime
         duration_seconds: int
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(state, fulfilled_at=self.occurred_at)
-
-    class DeadlineCancelled(Event):
+    class DeadlineCancelled(DeadlineEventRules.Cancelled, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineCancelled"
         rule_id: str
         reason: str
-
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(
-                state, cancelled_at=self.occurred_at, cancel_reason=self.reason
-            )
 
     class Verified(Event):
         TOPIC = "claims_ledger:ComplaintVerified"

@@ -326,3 +326,66 @@ class DeadlineTracking:
     def _cancel_open(self, reason: str, provenance: Provenance) -> None:
         for rule_id in list(self.deadlines):
             self._cancel(rule_id, reason, provenance)
+
+
+class DeadlineEventRules:
+    """How the six deadline events change a case's `deadlines`. Each aggregate declares the
+    events with its own stable topics and fields, and inherits these `apply` methods (put the
+    mixin first, before the aggregate's Event class)."""
+
+    class Set:
+        deadline: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            deadline = Deadline.from_payload(self.deadline)
+            aggregate.deadlines[deadline.key] = DeadlineState(deadline)
+
+    class Met:
+        rule_id: str
+        occurred_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(state, met_at=self.occurred_at)
+
+    class Extended:
+        rule_id: str
+        extension_rule: str
+        reason: str
+        deadline: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            state: DeadlineState = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = state.extended(
+                Deadline.from_payload(self.deadline), self.extension_rule, self.reason
+            )
+
+    class Breached:
+        rule_id: str
+        occurred_at: datetime
+        timestamp: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(
+                state, breached_at=self.occurred_at, breach_recorded_at=self.timestamp
+            )
+
+    class BreachClosed:
+        rule_id: str
+        occurred_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(state, fulfilled_at=self.occurred_at)
+
+    class Cancelled:
+        rule_id: str
+        reason: str
+        occurred_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            state = aggregate.deadlines[self.rule_id]
+            aggregate.deadlines[self.rule_id] = replace(
+                state, cancelled_at=self.occurred_at, cancel_reason=self.reason
+            )

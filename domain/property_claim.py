@@ -21,7 +21,13 @@ from eventsourcing.domain import Aggregate
 
 from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
 from domain.clock import require_aware
-from domain.deadlines import Deadline, DeadlineState, DeadlineTracking, Party, Provenance
+from domain.deadlines import (
+    DeadlineEventRules,
+    DeadlineState,
+    DeadlineTracking,
+    Party,
+    Provenance,
+)
 from domain.errors import RuleViolation
 from domain.money import format_idr
 from domain.payout.trace import Calculation
@@ -241,25 +247,17 @@ class PropertyClaim(DeadlineTracking, Aggregate):
             )
 
     # the deadline engine's events (C-SLA-1), with this aggregate's topics
-    class DeadlineSet(Event):
+    class DeadlineSet(DeadlineEventRules.Set, Event):
         TOPIC = "claims_ledger:ClaimDeadlineSet"
         deadline: dict[str, Any]
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            deadline = Deadline.from_payload(self.deadline)
-            aggregate.deadlines[deadline.key] = DeadlineState(deadline)
-
-    class DeadlineMet(Event):
+    class DeadlineMet(DeadlineEventRules.Met, Event):
         TOPIC = "claims_ledger:ClaimDeadlineMet"
         rule_id: str
         due: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(state, met_at=self.occurred_at)
-
-    class DeadlineExtended(Event):
+    class DeadlineExtended(DeadlineEventRules.Extended, Event):
         TOPIC = "claims_ledger:ClaimDeadlineExtended"
         rule_id: str
         extension_rule: str
@@ -269,45 +267,23 @@ class PropertyClaim(DeadlineTracking, Aggregate):
         notice_sent_at: datetime | None
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            state: DeadlineState = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = state.extended(
-                Deadline.from_payload(self.deadline), self.extension_rule, self.reason
-            )
-
-    class DeadlineBreached(Event):
+    class DeadlineBreached(DeadlineEventRules.Breached, Event):
         TOPIC = "claims_ledger:ClaimDeadlineBreached"
         rule_id: str
         party: Party
         due: datetime
         rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(
-                state, breached_at=self.occurred_at, breach_recorded_at=self.timestamp
-            )
-
-    class BreachClosed(Event):
+    class BreachClosed(DeadlineEventRules.BreachClosed, Event):
         TOPIC = "claims_ledger:ClaimBreachClosed"
         rule_id: str
         due: datetime
         duration_seconds: int
 
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(state, fulfilled_at=self.occurred_at)
-
-    class DeadlineCancelled(Event):
+    class DeadlineCancelled(DeadlineEventRules.Cancelled, Event):
         TOPIC = "claims_ledger:ClaimDeadlineCancelled"
         rule_id: str
         reason: str
-
-        def apply(self, aggregate: Any) -> None:
-            state = aggregate.deadlines[self.rule_id]
-            aggregate.deadlines[self.rule_id] = replace(
-                state, cancelled_at=self.occurred_at, cancel_reason=self.reason
-            )
 
     def __init__(
         self,
