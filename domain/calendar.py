@@ -107,6 +107,13 @@ class WorkingDayCalendar:
         return self.calendar_days_after(basis, n)
 
 
+def day_of_next_month(day: date, day_of_month: int) -> datetime:
+    """The end (WIB) of the given day of the month after `day`'s month (RG-CP-6: "by the 10th
+    day of the month after the quarter ends")."""
+    first = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+    return end_of_wib_day(first.replace(day=day_of_month))
+
+
 def _require_count(n: int) -> None:
     if n < 1:
         raise ValueError(f"a deadline counts at least 1 unit, got {n}")

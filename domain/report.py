@@ -9,7 +9,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import end_of_wib_day
+from domain.calendar import day_of_next_month
 from domain.errors import RuleViolation
 from domain.rulesets import complaint_rule_set_for
 
@@ -35,11 +35,7 @@ def quarter_of(day: date) -> str:
 def report_due(quarter: str) -> datetime:
     """RG-CP-6: the end (WIB) of the 10th day of the month after the quarter ends."""
     _, last = quarter_bounds(quarter)
-    rules = complaint_rule_set_for(last)
-    month_after = (
-        date(last.year + 1, 1, 1) if last.month == 12 else date(last.year, last.month + 1, 1)
-    )
-    return end_of_wib_day(month_after.replace(day=rules.quarterly_report_due_day))
+    return day_of_next_month(last, complaint_rule_set_for(last).quarterly_report_due_day)
 
 
 class QuarterlyComplaintReport(Aggregate):
