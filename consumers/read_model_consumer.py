@@ -175,10 +175,6 @@ class ReadModelConsumer:
         ends = self.consumer.end_offsets(assigned)
         return {str(tp): max(ends[tp] - self.consumer.position(tp), 0) for tp in assigned}
 
-    def caught_up(self) -> bool:
-        assigned = self.consumer.assignment()
-        return bool(assigned) and all(v == 0 for v in self.lag().values())
-
     def _log_lag(self) -> None:
         now = time.monotonic()
         if now - self._last_lag_log >= 10:

@@ -6,7 +6,7 @@ the scenario clock when a scenario file is applied.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -63,11 +63,3 @@ def require_not_future(occurred_at: datetime, recorded_at: datetime) -> None:
             f"{recorded_at.isoformat()}: no events from the future",
             accepted=f"occurred_at at or before {recorded_at.isoformat()}",
         )
-
-
-def to_wib(value: datetime) -> datetime:
-    return require_aware(value, "time").astimezone(WIB)
-
-
-UTC = UTC
-ZERO = timedelta(0)

@@ -6,7 +6,7 @@ or in memory); nothing here knows which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -65,11 +65,6 @@ class UnitOfWork:
         if aggregate.id in self.aggregates or self.ledger.has_aggregate(aggregate.id):
             raise CaseAlreadyExists(kind, reference)
         self.aggregates[aggregate.id] = aggregate
-
-    def complaints(self) -> Iterator[Complaint]:
-        for aggregate in self.aggregates.values():
-            if isinstance(aggregate, Complaint):
-                yield aggregate
 
     def commit(self) -> None:
         if self.aggregates:
@@ -340,10 +335,6 @@ class Ledger(Application[UUID]):
         return aggregate_id
 
     # -- the deadline process (C-SLA-1) ----------------------------------------------------
-
-    def complaint_ids(self) -> list[UUID]:
-        """Every complaint ever received, in order of receipt."""
-        return self._case_ids([Complaint.Received.TOPIC])
 
     def case_ids(self) -> list[UUID]:
         """Every case with deadlines (complaints and claims), in order of arrival."""

@@ -36,9 +36,6 @@ class Relay:
     def position(self) -> int:
         return self.tracking.max_tracking_id(RELAY_POSITION) or 0
 
-    def caught_up(self) -> bool:
-        return self.position() >= (self.ledger.recorder.max_notification_id() or 0)
-
     def publish_batch(self) -> int:
         """Publish the next batch; returns how many events were published (0: caught up)."""
         position = self.position()

@@ -18,7 +18,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
@@ -366,8 +366,3 @@ class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
 
     def _sql(self, text: str) -> SQL:
         return SQL(text)
-
-
-def is_position_already_applied(error: Exception) -> bool:
-    """The tracking table refused a position it already holds."""
-    return isinstance(error, IntegrityError)
