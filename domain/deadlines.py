@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.calendar import DeadlineKind, WorkingDayCalendar
+from domain.clock import require_aware
 from domain.errors import RuleViolation
 
 SYSTEM = "deadline-process"
@@ -190,6 +191,15 @@ class DeadlineTracking:
     @property
     def case_label(self) -> str:
         raise NotImplementedError
+
+    def detect_breaches(self, now: datetime, recorded_at: datetime) -> int:
+        """The deadline process (C-SLA-1): record a breach for every deadline passed unmet by
+        `now`, at its due time. Returns how many."""
+        require_aware(now, "now")
+        passed = self._passed_unmet(now)
+        for state in passed:
+            self._record_breach(state, Provenance.deadline_process(state.due, now, recorded_at))
+        return len(passed)
 
     def _passed_unmet(self, now: datetime) -> list[DeadlineState]:
         """Deadlines that have passed unmet by `now`, earliest first (C-SLA-1)."""

@@ -27,6 +27,9 @@ from domain.payout.contribution import OtherPolicy
 from domain.policy import Policy, policy_id
 from domain.property_claim import PropertyClaim, claim_id
 from domain.report import QuarterlyComplaintReport, report_id
+from domain.travel.assistance import AssistanceCase, Service, assistance_case_id
+from domain.travel.claim import SectionClaim, TravelClaim
+from domain.travel.grounds import GroundStatement
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,10 @@ class Ledger(Application[UUID]):
             return self._issue_policy(command, prov, uow)
         if isinstance(command, c.ClaimCommand):
             return self._handle_claim(command, prov, uow)
+        if isinstance(command, c.TravelClaimCommand):
+            return self._handle_travel_claim(command, prov, uow)
+        if isinstance(command, c.AssistanceCommand):
+            return self._handle_assistance(command, prov, uow)
         assert isinstance(command, c.ComplaintCommand)
         if isinstance(command, c.ReceiveComplaint):
             complaint = Complaint.receive(
@@ -322,6 +329,109 @@ class Ledger(Application[UUID]):
             )
         claim.record_calculation(calculation, provenance=prov)
 
+    def _handle_travel_claim(
+        self, command: c.TravelClaimCommand, prov: Provenance, uow: UnitOfWork
+    ) -> UUID:
+        if isinstance(command, c.SubmitTravelClaim):
+            ground = command.ground
+            claim = TravelClaim.submit(
+                reference=command.claim,
+                policy_number=command.policy,
+                plan=command.plan,
+                trip_start=command.trip_start,
+                trip_end=command.trip_end,
+                sections=[
+                    SectionClaim(
+                        section=s.section,
+                        circumstances=tuple(s.circumstances),
+                        incident_at=s.incident_at,
+                        police_report_at=s.police_report_at,
+                        card_blocked_at=s.card_blocked_at,
+                        cheque_loss_reported_at=s.cheque_loss_reported_at,
+                    )
+                    for s in command.sections
+                ],
+                ground=None if ground is None else GroundStatement(**ground.model_dump()),
+                documents=command.documents,
+                provenance=prov,
+                calendar=self.calendar,
+            )
+            uow.add(claim, "claim", command.claim)
+            return claim.id
+        claim = uow.get(claim_id(command.claim), "claim", command.claim)
+        if not isinstance(claim, TravelClaim):
+            raise RuleViolation(
+                "TR-FLOW-1",
+                f"claim {command.claim!r} is not a travel claim",
+                accepted="a travel claim",
+            )
+        match command:
+            case c.ConfirmTravelClaimReceipt():
+                claim.confirm_receipt(provenance=prov)
+            case c.RequestTravelDocuments():
+                claim.request_documents(documents=command.documents, provenance=prov)
+            case c.ReceiveTravelDocuments():
+                claim.receive_documents(documents=command.documents, provenance=prov)
+            case c.ConfirmTravelClaimComplete():
+                claim.confirm_complete(provenance=prov)
+            case c.ReceiveTravelOriginals():
+                claim.receive_originals(provenance=prov)
+            case c.RecordPoliceReport():
+                claim.record_police_report(
+                    section=command.section,
+                    report=command.report,
+                    reported_at=command.reported_at,
+                    provenance=prov,
+                )
+            case c.AssessTravelSection():
+                claim.assess(
+                    section=command.section,
+                    claimed=command.claimed,
+                    refunds=command.refunds,
+                    compensation=command.compensation,
+                    provenance=prov,
+                )
+            case c.DecideTravelSection():
+                claim.decide(
+                    section=command.section,
+                    approve=command.decision == "approve",
+                    reason=command.reason,
+                    provenance=prov,
+                )
+            case c.AcceptTravelAmount():
+                claim.accept_amount(
+                    section=command.section, provenance=prov, calendar=self.calendar
+                )
+            case c.PayTravelSection():
+                claim.pay(section=command.section, amount=command.amount, provenance=prov)
+        return claim.id
+
+    def _handle_assistance(
+        self, command: c.AssistanceCommand, prov: Provenance, uow: UnitOfWork
+    ) -> UUID:
+        if isinstance(command, c.ReportAssistanceCase):
+            case = AssistanceCase.report(
+                reference=command.case,
+                service=Service(command.service),
+                policy_number=command.policy,
+                insured_name=command.insured_name,
+                location=command.location,
+                condition=command.condition,
+                reported_by=command.reported_by,
+                event_at=command.event_at,
+                provenance=prov,
+            )
+            uow.add(case, "assistance case", command.case)
+            return case.id
+        case = uow.get(assistance_case_id(command.case), "assistance case", command.case)
+        assert isinstance(case, AssistanceCase)
+        match command:
+            case c.ArrangeAssistance():
+                case.arrange(arrangement=command.arrangement, provenance=prov)
+            case c.CloseAssistanceCase():
+                case.close(outcome=command.outcome, provenance=prov)
+        return case.id
+
     def _produce_report(
         self, command: c.ProduceQuarterlyReport, prov: Provenance, uow: UnitOfWork
     ) -> UUID:
@@ -338,7 +448,9 @@ class Ledger(Application[UUID]):
 
     def case_ids(self) -> list[UUID]:
         """Every case with deadlines (complaints and claims), in order of arrival."""
-        return self._case_ids([Complaint.Received.TOPIC, PropertyClaim.Reported.TOPIC])
+        return self._case_ids(
+            [Complaint.Received.TOPIC, PropertyClaim.Reported.TOPIC, TravelClaim.Submitted.TOPIC]
+        )
 
     def _case_ids(self, topics: list[str]) -> list[UUID]:
         ids: list[UUID] = []
@@ -367,7 +479,7 @@ class Ledger(Application[UUID]):
         return sum(
             case.detect_breaches(now, recorded_at)
             for case in uow.aggregates.values()
-            if isinstance(case, Complaint | PropertyClaim)
+            if isinstance(case, Complaint | PropertyClaim | TravelClaim)
         )
 
     def check_deadlines(self, now: datetime) -> int:

@@ -575,15 +575,6 @@ class PropertyClaim(DeadlineTracking, Aggregate):
         )
         self._fulfil(f"RG-CL-1/{section}", provenance)
 
-    # -- the deadline process (C-SLA-1) ---------------------------------------------------------
-
-    def detect_breaches(self, now: datetime, recorded_at: datetime) -> int:
-        require_aware(now, "now")
-        passed = self._passed_unmet(now)
-        for state in passed:
-            self._record_breach(state, Provenance.deadline_process(state.due, now, recorded_at))
-        return len(passed)
-
     # -- helpers --------------------------------------------------------------------------------
 
     def _require_after_report(self, at: datetime) -> None:

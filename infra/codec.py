@@ -23,6 +23,8 @@ AGGREGATE_TYPES: dict[str, str] = {
     "claims_ledger:QuarterlyComplaintReport": "report",
     "claims_ledger:Policy": "policy",
     "claims_ledger:PropertyClaim": "claim",
+    "claims_ledger:TravelClaim": "claim",
+    "claims_ledger:AssistanceCase": "claim",
 }
 """Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
 

@@ -105,3 +105,44 @@ def claim_rule_set(ref: str) -> ClaimRuleSet:
         if rule_set.ref == ref:
             return rule_set
     raise RuleViolation("RG-V-1", f"unknown rule set {ref!r}")
+
+
+class TravelRuleSet(BaseModel):
+    """The travel claim rule set: the police report window (TR-P-1) and the payment term
+    (RG-CL-1). Document lists and grounds are in domain/travel/documents.json; section limits
+    in the benefit schedule (TR-PAY-1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    version: str = Field(pattern=r"^[0-9A-Za-z.]+$")
+    effective_from: date
+    source: str
+    police_report_hours_x24: int = Field(ge=1)  # TR-P-1: 1 x 24 hours
+    payment_days_after_agreement: int = Field(ge=1)  # RG-CL-1: 30 days
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+TRAVEL_RULE_SETS: tuple[TravelRuleSet, ...] = tuple(
+    TypeAdapter(list[TravelRuleSet]).validate_python(
+        json.loads(files(__package__).joinpath("travel.json").read_text(encoding="utf-8"))
+    )
+)
+
+
+def travel_rule_set_for(submitted_on: date) -> TravelRuleSet:
+    """RG-V-1: the travel rule set in force on the submission date."""
+    in_force = [rs for rs in TRAVEL_RULE_SETS if rs.effective_from <= submitted_on]
+    if not in_force:
+        raise RuleViolation("RG-V-1", f"no travel claim rule set is in force on {submitted_on}")
+    return max(in_force, key=lambda rs: (rs.effective_from, rs.version))
+
+
+def travel_rule_set(ref: str) -> TravelRuleSet:
+    for rule_set in TRAVEL_RULE_SETS:
+        if rule_set.ref == ref:
+            return rule_set
+    raise RuleViolation("RG-V-1", f"unknown rule set {ref!r}")

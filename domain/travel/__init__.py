@@ -1,0 +1,1 @@
+"""Single-trip travel claims (RULES.md section 3)."""
