@@ -103,6 +103,8 @@ def demo(
                     "breaches": views.rows_json(breaches),
                     "claims": views.rows_json(read_model.claim_sections()),
                     "calculations": views.rows_json(read_model.calculations()),
+                    "travel_claims": views.rows_json(read_model.travel_claims()),
+                    "assistance_cases": views.rows_json(read_model.assistance_cases()),
                 }
             )
         )
@@ -110,11 +112,25 @@ def demo(
     for a in applied:
         err.print(f"applied {a.commands} commands from {a.path}", highlight=False)
     out.print(views.status_table(statuses, "Complaint status (read from the Kafka-fed read model)"))
+    travel = {t.claim_id for t in read_model.travel_claims()}
+    sections = read_model.claim_sections()
     out.print(
         views.claim_sections_table(
-            read_model.claim_sections(), "EstateCare claims by section (RG-CL-3)"
+            [s for s in sections if s.claim_id not in travel],
+            "EstateCare claims by section (RG-CL-3)",
         )
     )
+    out.print(
+        views.travel_claims_table(
+            read_model.travel_claims(), "Travel claims in the submission flow (TR-FLOW-1)"
+        )
+    )
+    out.print(
+        views.claim_sections_table(
+            [s for s in sections if s.claim_id in travel], "Travel claims by section (RG-CL-3)"
+        )
+    )
+    out.print(views.assistance_table(read_model.assistance_cases()))
     references = _references(read_model)
     for calc_claim in sorted(
         {c.claim_id for c in read_model.calculations()}, key=lambda cid: references.get(cid, cid)
@@ -451,6 +467,56 @@ def claim_documents(
         print(views.as_json(views.rows_json(rows)))
     else:
         out.print(views.documents_table(reference, rows))
+
+
+@app.command("travel-claims")
+def travel_claims(as_json: JsonFlag = False) -> None:
+    """Every travel claim's stage in the submission flow (TR-FLOW-1) and its sections."""
+    read_model = open_read_model(_settings())
+    claims = read_model.travel_claims()
+    ids = {t.claim_id for t in claims}
+    sections = [s for s in read_model.claim_sections() if s.claim_id in ids]
+    if as_json:
+        print(
+            views.as_json(
+                {"claims": views.rows_json(claims), "sections": views.rows_json(sections)}
+            )
+        )
+        return
+    out.print(views.travel_claims_table(claims, "Travel claims (TR-FLOW-1)"))
+    out.print(views.claim_sections_table(sections, "Travel claims by section (RG-CL-3)"))
+
+
+@app.command()
+def assistance(as_json: JsonFlag = False) -> None:
+    """Assistance cases: medical evacuation and repatriation (TR-AS-1)."""
+    rows = open_read_model(_settings()).assistance_cases()
+    if as_json:
+        print(views.as_json(views.rows_json(rows)))
+    else:
+        out.print(views.assistance_table(rows))
+
+
+@app.command("travel-lists")
+def travel_lists(
+    sections: Annotated[
+        list[str] | None, typer.Argument(help="Section ids (A, B2b, G1, H-death, ...).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The travel document lists as the ledger holds them, with the seed's text (TR-D-*)."""
+    from domain.travel.catalogue import catalogue
+
+    books = catalogue()
+    try:
+        chosen = sections or list(books.section_ids)
+        if as_json:
+            print(views.as_json([books.section(s).model_dump() for s in chosen]))
+            return
+        for table in views.travel_list_tables(books, chosen):
+            out.print(table)
+    except LedgerError as error:
+        _fail(str(error))
 
 
 @app.command()

@@ -10,12 +10,15 @@ from typing import Any
 from rich.table import Table
 
 from domain.money import format_idr
+from domain.travel.catalogue import Catalogue, catalogue
 from infra.codec import json_safe
 from projections.claims import (
+    AssistanceCaseRow,
     CalculationRow,
     ClaimDocumentRow,
     ClaimSectionRow,
     PolicyAggregateRow,
+    TravelClaimRow,
 )
 from projections.complaint_report import report_figures
 from projections.complaint_status import ComplaintStatus
@@ -63,7 +66,7 @@ def status_table(statuses: list[ComplaintStatus], title: str) -> Table:
 def deadlines_table(deadlines: list[DeadlineRow], references: dict[str, str], title: str) -> Table:
     table = Table(title=title)
     for column in (
-        "complaint",
+        "case",
         "rule",
         "party",
         "due (WIB)",
@@ -213,12 +216,14 @@ def calculation_tables(reference: str, rows: list[CalculationRow]) -> list[Table
 
 
 def documents_table(reference: str, rows: list[ClaimDocumentRow]) -> Table:
-    table = Table(title=f"Documents of claim {reference} (EC-S-3, RG-CL-2)")
-    for column in ("document", "section", "requested", "received", "outstanding"):
+    table = Table(title=f"Documents of claim {reference} (EC-S-3, TR-D-*, RG-CL-2)")
+    for column in ("document", "name", "section", "requested", "received", "outstanding"):
         table.add_column(column)
+    names = catalogue().names()
     for r in rows:
         table.add_row(
             r.document,
+            names.get(r.document, ""),
             r.section or "-",
             wib(r.requested_at) or "-",
             wib(r.received_at) or "-",
@@ -245,3 +250,96 @@ def aggregates_table(rows: list[PolicyAggregateRow]) -> Table:
 
 def _idr(value: str | None) -> str:
     return "-" if value is None else format_idr(Decimal(value))
+
+
+def travel_claims_table(rows: list[TravelClaimRow], title: str) -> Table:
+    table = Table(title=title)
+    for column in (
+        "claim",
+        "policy",
+        "plan",
+        "trip",
+        "ground",
+        "stage",
+        "submitted",
+        "complete",
+        "originals",
+    ):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.reference,
+            r.policy_number,
+            r.plan,
+            f"{r.trip_start} to {r.trip_end}",
+            r.ground or "-",
+            r.stage,
+            wib(r.submitted_at),
+            wib(r.complete_at) or "-",
+            wib(r.originals_at) or "-",
+        )
+    return table
+
+
+def assistance_table(rows: list[AssistanceCaseRow]) -> Table:
+    table = Table(title="Assistance cases reported to the assistance provider (TR-AS-1)")
+    for column in (
+        "case",
+        "section",
+        "service",
+        "policy",
+        "location",
+        "event (local time)",
+        "reported (WIB)",
+        "after",
+        "arranged",
+        "closed",
+    ):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.reference,
+            r.section,
+            r.service,
+            r.policy_number,
+            r.location,
+            r.event_at.isoformat(),
+            wib(r.reported_at),
+            _duration(r.report_delay_seconds),
+            r.arrangement or "-",
+            wib(r.closed_at) or "-",
+        )
+    return table
+
+
+def travel_list_tables(books: Catalogue, sections: list[str]) -> list[Table]:
+    """The seed's document lists as the ledger holds them (TR-D-0, TR-D-A … TR-D-J)."""
+    tables = []
+    mandatory = Table(title=f"{books.mandatory.rule_id}: {books.mandatory.heading}")
+    for column in ("no", "id", "document", "seed text"):
+        mandatory.add_column(column)
+    for m in books.mandatory.items:
+        mandatory.add_row(str(m.number), m.id, m.name, m.text)
+    tables.append(mandatory)
+    for section in sections:
+        listing = books.section(section)
+        table = Table(title=f"{listing.rule_id}: {listing.heading} {listing.subheading or ''}")
+        for column in ("item", "id", "document", "kind", "when", "seed text"):
+            table.add_column(column)
+        if listing.note:
+            table.caption = listing.note
+        for item in listing.items:
+            table.add_row(
+                f"{item.letter})",
+                item.id,
+                item.name,
+                item.kind,
+                item.when or item.time_rule or "",
+                item.text,
+            )
+            for sub in item.documents:
+                table.add_row(
+                    f"  - {sub.number}", sub.id, sub.name, sub.kind, sub.when or "", sub.text
+                )
+        tables.append(table)
+    return tables

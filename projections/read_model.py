@@ -26,10 +26,12 @@ from psycopg.sql import SQL
 from domain.envelope import GENESIS_HASH, PublishedEvent
 from projections import claims, complaint_status, deadlines
 from projections.claims import (
+    AssistanceCaseRow,
     CalculationRow,
     ClaimDocumentRow,
     ClaimSectionRow,
     PolicyAggregateRow,
+    TravelClaimRow,
 )
 from projections.complaint_report import EventRow
 from projections.complaint_status import ComplaintStatus
@@ -44,6 +46,8 @@ Row = TypeVar(
     ClaimDocumentRow,
     CalculationRow,
     PolicyAggregateRow,
+    TravelClaimRow,
+    AssistanceCaseRow,
 )
 
 
@@ -82,6 +86,8 @@ TABLES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
     "claim_documents": (ClaimDocumentRow, ("claim_id", "document")),
     "claim_calculations": (CalculationRow, ("claim_id", "section", "number")),
     "policy_aggregates": (PolicyAggregateRow, ("policy_number", "category")),
+    "travel_claims": (TravelClaimRow, ("claim_id",)),
+    "assistance_cases": (AssistanceCaseRow, ("case_id",)),
 }
 TABLE_OF = {row: name for name, (row, _) in TABLES.items()}
 
@@ -311,6 +317,12 @@ class ReadModelMixin:
         return self._select_all(
             PolicyAggregateRow, "policy_aggregates", order="policy_number, category"
         )
+
+    def travel_claims(self) -> list[TravelClaimRow]:
+        return self._select_all(TravelClaimRow, "travel_claims", order="reference")
+
+    def assistance_cases(self) -> list[AssistanceCaseRow]:
+        return self._select_all(AssistanceCaseRow, "assistance_cases", order="reference")
 
     def event_hashes(self) -> dict[tuple[str, int], str]:
         """(aggregate id, version) -> hash of every event this read model has applied."""

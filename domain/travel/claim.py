@@ -633,7 +633,8 @@ class TravelClaim(DeadlineTracking, Aggregate):
             if not key.startswith(f"TR-P-1/{section}"):
                 continue
             if state.fulfilled_at is not None:
-                late = state.fulfilled_at - state.due
+                minutes = int((state.fulfilled_at - state.due).total_seconds()) // 60
+                late = f"{minutes // 60} h {minutes % 60} min"
                 unmet.append(f"TR-P-1: {key} report made {late} after the 1 x 24 hours")
             elif state.met_at is None:
                 unmet.append(f"TR-P-1: {key} report time not yet known")
