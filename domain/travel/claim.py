@@ -297,6 +297,7 @@ class TravelClaim(DeadlineTracking, Aggregate):
         self.claimed = {str(s["section"]): s for s in sections}
         self.sections = {str(s["section"]): TravelSection() for s in sections}
         self.ground = ground
+        self.ground_findings = ground_findings
         self.rule_set = rule_set
         self.benefit_schedule = benefit_schedule
         self.submitted_at = occurred_at
