@@ -266,7 +266,7 @@ def rebuild_(as_json: JsonFlag = False) -> None:
     live = open_read_model(settings)
     rebuilt = open_read_model(settings, prefix="rb_")
     applied = rebuild(ledger, rebuilt)
-    same = live.complaint_statuses() == rebuilt.complaint_statuses()
+    same = live.snapshot() == rebuilt.snapshot()
     if as_json:
         print(json.dumps({"applied": applied, "identical_to_kafka_fed": same}))
     else:

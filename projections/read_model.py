@@ -324,6 +324,13 @@ class ReadModelMixin:
     def assistance_cases(self) -> list[AssistanceCaseRow]:
         return self._select_all(AssistanceCaseRow, "assistance_cases", order="reference")
 
+    def snapshot(self) -> dict[str, list[Any]]:
+        """Every table, every row, in key order: what two read models are compared by."""
+        return {
+            name: self._select_all(row_type, name, order=", ".join(key))
+            for name, (row_type, key) in TABLES.items()
+        }
+
     def event_hashes(self) -> dict[tuple[str, int], str]:
         """(aggregate id, version) -> hash of every event this read model has applied."""
         with self.datastore.transaction(commit=False) as c:

@@ -54,7 +54,10 @@ def test_the_demo_prints_every_example_complaint_from_the_kafka_fed_read_model(
         ("CP-SLA-1", "breach_closed"),
         ("CP-SLA-2", "breached"),
         ("EC-III-N", "breach_closed"),  # the neighbour's claim notified an hour late
+        ("RG-CL-1", "breach_closed"),  # the flight delay paid after 30 days
         ("RG-CP-2", "breach_closed"),
+        ("TR-P-1", "breach_closed"),  # Paris: police report 25 h 35 min after the theft
+        ("TR-P-1", "breach_closed"),
     ]
     claims = {(c["reference"], c["section"]): c for c in shown["claims"]}
     assert claims[("CL-2026-0101", "I")]["paid"] == "85750000"  # EC-C-1 share of 171.5M
@@ -63,6 +66,14 @@ def test_the_demo_prints_every_example_complaint_from_the_kafka_fed_read_model(
     assert claims[("CL-2026-0104", "IV")]["paid"] == "300000000"
     fire_calculations = [c for c in shown["calculations"] if c["section"] == "I"]
     assert [c["payable"] for c in fire_calculations] == ["0", "85750000"]  # EC-I-2, then paid
+    # travel claims (TR-FLOW-1, TR-PAY-1) and the evacuation as an assistance case (TR-AS-1)
+    assert claims[("TR-2026-0301", "A")]["paid"] == "26250000"  # 38.5M - 12.25M refunds
+    assert claims[("TR-2026-0302", "G1")]["paid"] == "10000000"  # the example Silver G1 limit
+    assert claims[("TR-2026-0302", "G3")]["status"] == "declined"
+    stages = {t["reference"]: t["stage"] for t in shown["travel_claims"]}
+    assert stages == dict.fromkeys(["TR-2026-0301", "TR-2026-0302", "TR-2026-0303"], "settled")
+    (evacuation,) = shown["assistance_cases"]
+    assert evacuation["section"] == "B2a" and evacuation["report_delay_seconds"] == 40 * 60
 
 
 def test_the_demo_prints_a_table_and_can_run_again(env: dict[str, str]) -> None:
@@ -138,7 +149,10 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
             "CP-SLA-1",
             "CP-SLA-2",
             "EC-III-N",
+            "RG-CL-1",
             "RG-CP-2",
+            "TR-P-1",
+            "TR-P-1",
         ]
         # an event altered in the store after publication is detected
         db = sqlite3.connect(Path(env["LEDGER_DATA_DIR"]) / "events.sqlite")

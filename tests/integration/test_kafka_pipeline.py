@@ -71,7 +71,7 @@ def test_kafka_fed_read_models_equal_the_ones_rebuilt_from_the_event_store(
             quarterly_report(quarter, rebuilt.events(), rebuilt.deadlines())
         )
     # EstateCare claims: sections, documents, payout calculations with traces, aggregates
-    assert len(read_model.claim_sections()) == 4
+    assert len(read_model.claim_sections()) == 4 + 4  # EstateCare, then travel A, G1, G3, F
     assert read_model.claim_sections() == rebuilt.claim_sections()
     assert read_model.calculations() == rebuilt.calculations()
     assert read_model.policy_aggregates() == rebuilt.policy_aggregates()
@@ -79,6 +79,12 @@ def test_kafka_fed_read_models_equal_the_ones_rebuilt_from_the_event_store(
         assert read_model.claim_documents(section.claim_id) == rebuilt.claim_documents(
             section.claim_id
         )
+    # travel claims: stages (TR-FLOW-1), documents (TR-D-*), assistance cases (TR-AS-1)
+    assert [t.stage for t in read_model.travel_claims()] == ["settled"] * 3
+    assert read_model.travel_claims() == rebuilt.travel_claims()
+    assert len(read_model.assistance_cases()) == 1
+    assert read_model.assistance_cases() == rebuilt.assistance_cases()
+    assert read_model.snapshot() == rebuilt.snapshot()  # every table, every row
     assert verify(ledger, read_model).ok
 
 
