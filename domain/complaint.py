@@ -196,45 +196,21 @@ class Complaint(DeadlineTracking, Aggregate):
 
     class DeadlineSet(DeadlineEventRules.Set, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineSet"
-        deadline: dict[str, Any]
-        rule_set: str
 
     class DeadlineMet(DeadlineEventRules.Met, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineMet"
-        rule_id: str
-        due: datetime
 
     class DeadlineExtended(DeadlineEventRules.Extended, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineExtended"
-        rule_id: str
-        extension_rule: str
-        reason: str
-        original_due: datetime
-        deadline: dict[str, Any]
-        notice_sent_at: datetime | None
-        rule_set: str
 
     class DeadlineBreached(DeadlineEventRules.Breached, Event):
-        """C-SLA-1: occurred_at is the deadline itself; recorded_at is when it was noticed."""
-
         TOPIC = "claims_ledger:ComplaintDeadlineBreached"
-        rule_id: str
-        party: Party
-        due: datetime
-        rule_set: str
 
     class BreachClosed(DeadlineEventRules.BreachClosed, Event):
-        """A late fulfilment closes a breach; the breach and its duration stay on record."""
-
         TOPIC = "claims_ledger:ComplaintBreachClosed"
-        rule_id: str
-        due: datetime
-        duration_seconds: int
 
     class DeadlineCancelled(DeadlineEventRules.Cancelled, Event):
         TOPIC = "claims_ledger:ComplaintDeadlineCancelled"
-        rule_id: str
-        reason: str
 
     class Verified(Event):
         TOPIC = "claims_ledger:ComplaintVerified"

@@ -339,30 +339,42 @@ class DeadlineTracking:
 
 
 class DeadlineEventRules:
-    """How the six deadline events change a case's `deadlines`. Each aggregate declares the
-    events with its own stable topics and fields, and inherits these `apply` methods (put the
-    mixin first, before the aggregate's Event class)."""
+    """The six deadline events' fields and how they change a case's `deadlines`. Each aggregate
+    declares the events with its own stable topics and inherits fields and `apply` from these
+    (put the mixin first, before the aggregate's Event class):
 
+        class DeadlineSet(DeadlineEventRules.Set, Event):
+            TOPIC = "claims_ledger:ComplaintDeadlineSet"
+    """
+
+    @dataclass(frozen=True)
     class Set:
         deadline: dict[str, Any]
+        rule_set: str
 
         def apply(self, aggregate: Any) -> None:
             deadline = Deadline.from_payload(self.deadline)
             aggregate.deadlines[deadline.key] = DeadlineState(deadline)
 
+    @dataclass(frozen=True)
     class Met:
         rule_id: str
+        due: datetime
         occurred_at: datetime
 
         def apply(self, aggregate: Any) -> None:
             state = aggregate.deadlines[self.rule_id]
             aggregate.deadlines[self.rule_id] = replace(state, met_at=self.occurred_at)
 
+    @dataclass(frozen=True)
     class Extended:
         rule_id: str
         extension_rule: str
         reason: str
+        original_due: datetime
         deadline: dict[str, Any]
+        notice_sent_at: datetime | None
+        rule_set: str
 
         def apply(self, aggregate: Any) -> None:
             state: DeadlineState = aggregate.deadlines[self.rule_id]
@@ -370,8 +382,14 @@ class DeadlineEventRules:
                 Deadline.from_payload(self.deadline), self.extension_rule, self.reason
             )
 
+    @dataclass(frozen=True)
     class Breached:
+        """C-SLA-1: occurred_at is the deadline itself; the timestamp is when it was noticed."""
+
         rule_id: str
+        party: Party
+        due: datetime
+        rule_set: str
         occurred_at: datetime
         timestamp: datetime
 
@@ -381,14 +399,20 @@ class DeadlineEventRules:
                 state, breached_at=self.occurred_at, breach_recorded_at=self.timestamp
             )
 
+    @dataclass(frozen=True)
     class BreachClosed:
+        """A late fulfilment closes a breach; the breach and its duration stay on record."""
+
         rule_id: str
+        due: datetime
+        duration_seconds: int
         occurred_at: datetime
 
         def apply(self, aggregate: Any) -> None:
             state = aggregate.deadlines[self.rule_id]
             aggregate.deadlines[self.rule_id] = replace(state, fulfilled_at=self.occurred_at)
 
+    @dataclass(frozen=True)
     class Cancelled:
         rule_id: str
         reason: str

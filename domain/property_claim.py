@@ -249,41 +249,21 @@ class PropertyClaim(DeadlineTracking, Aggregate):
     # the deadline engine's events (C-SLA-1), with this aggregate's topics
     class DeadlineSet(DeadlineEventRules.Set, Event):
         TOPIC = "claims_ledger:ClaimDeadlineSet"
-        deadline: dict[str, Any]
-        rule_set: str
 
     class DeadlineMet(DeadlineEventRules.Met, Event):
         TOPIC = "claims_ledger:ClaimDeadlineMet"
-        rule_id: str
-        due: datetime
 
     class DeadlineExtended(DeadlineEventRules.Extended, Event):
         TOPIC = "claims_ledger:ClaimDeadlineExtended"
-        rule_id: str
-        extension_rule: str
-        reason: str
-        original_due: datetime
-        deadline: dict[str, Any]
-        notice_sent_at: datetime | None
-        rule_set: str
 
     class DeadlineBreached(DeadlineEventRules.Breached, Event):
         TOPIC = "claims_ledger:ClaimDeadlineBreached"
-        rule_id: str
-        party: Party
-        due: datetime
-        rule_set: str
 
     class BreachClosed(DeadlineEventRules.BreachClosed, Event):
         TOPIC = "claims_ledger:ClaimBreachClosed"
-        rule_id: str
-        due: datetime
-        duration_seconds: int
 
     class DeadlineCancelled(DeadlineEventRules.Cancelled, Event):
         TOPIC = "claims_ledger:ClaimDeadlineCancelled"
-        rule_id: str
-        reason: str
 
     def __init__(
         self,
@@ -507,19 +487,10 @@ class PropertyClaim(DeadlineTracking, Aggregate):
                 "RG-CL-3",
                 f"Section {section} of {self.case_label} is paid; it is not assessed again",
             )
-        payload = calculation.as_payload()
         self.trigger_event(
             self.CalculationRecorded,
             **provenance.fields(),
-            section=str(section),
-            number=state.calculations + 1,
-            inputs=payload["inputs"],
-            steps=[
-                {**s, "before": str(s["before"]), "after": str(s["after"])}
-                for s in payload["steps"]
-            ],
-            payable=calculation.payable,
-            conditions_unmet=list(calculation.conditions_unmet),
+            **calculation.event_fields(state.calculations + 1),
             rule_set=self.rule_set,
         )
 

@@ -30,6 +30,23 @@ class Calculation:
     def as_payload(self) -> dict[str, Any]:
         return asdict(self)
 
+    def event_fields(self, number: int) -> dict[str, Any]:
+        """The fields of a calculation event (C-CALC-1): the section, its calculation number,
+        the inputs, every step (amounts as exact decimal strings), the payable and the
+        conditions unmet."""
+        payload = self.as_payload()
+        return {
+            "section": self.section,
+            "number": number,
+            "inputs": payload["inputs"],
+            "steps": [
+                {**s, "before": str(s["before"]), "after": str(s["after"])}
+                for s in payload["steps"]
+            ],
+            "payable": self.payable,
+            "conditions_unmet": list(self.conditions_unmet),
+        }
+
 
 @dataclass
 class Tracer:

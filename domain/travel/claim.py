@@ -235,41 +235,21 @@ class TravelClaim(DeadlineTracking, Aggregate):
     # the deadline engine's events (C-SLA-1), with this aggregate's topics
     class DeadlineSet(DeadlineEventRules.Set, Event):
         TOPIC = "claims_ledger:TravelClaimDeadlineSet"
-        deadline: dict[str, Any]
-        rule_set: str
 
     class DeadlineMet(DeadlineEventRules.Met, Event):
         TOPIC = "claims_ledger:TravelClaimDeadlineMet"
-        rule_id: str
-        due: datetime
 
     class DeadlineExtended(DeadlineEventRules.Extended, Event):
         TOPIC = "claims_ledger:TravelClaimDeadlineExtended"
-        rule_id: str
-        extension_rule: str
-        reason: str
-        original_due: datetime
-        deadline: dict[str, Any]
-        notice_sent_at: datetime | None
-        rule_set: str
 
     class DeadlineBreached(DeadlineEventRules.Breached, Event):
         TOPIC = "claims_ledger:TravelClaimDeadlineBreached"
-        rule_id: str
-        party: Party
-        due: datetime
-        rule_set: str
 
     class BreachClosed(DeadlineEventRules.BreachClosed, Event):
         TOPIC = "claims_ledger:TravelClaimBreachClosed"
-        rule_id: str
-        due: datetime
-        duration_seconds: int
 
     class DeadlineCancelled(DeadlineEventRules.Cancelled, Event):
         TOPIC = "claims_ledger:TravelClaimDeadlineCancelled"
-        rule_id: str
-        reason: str
 
     def __init__(
         self,
@@ -611,19 +591,10 @@ class TravelClaim(DeadlineTracking, Aggregate):
             example_schedule=schedule.example,
             conditions_unmet=self._report_conditions(section),
         )
-        payload = calculation.as_payload()
         self.trigger_event(
             self.CalculationRecorded,
             **provenance.fields(),
-            section=section,
-            number=state.calculations + 1,
-            inputs=payload["inputs"],
-            steps=[
-                {**s, "before": str(s["before"]), "after": str(s["after"])}
-                for s in payload["steps"]
-            ],
-            payable=calculation.payable,
-            conditions_unmet=list(calculation.conditions_unmet),
+            **calculation.event_fields(state.calculations + 1),
             rule_set=self.rule_set,
         )
 
