@@ -21,6 +21,12 @@ PERSONAL_KEYS = frozenset(
         "email",
         "address",
         "explanation",
+        "insured",
+        "condition",  # an assistance case's medical condition (TR-AS-1)
+        "location",  # where the insured is abroad (TR-AS-1)
+        "injured_person",
+        "family_members",
+        "domestic_helpers",
     }
 )
 """Keys whose values are personal data: they are replaced, never written to a log."""

@@ -34,12 +34,16 @@ def test_personal_data_keys_are_redacted_in_json_logs(capsys: pytest.CaptureFixt
             email="budi@example.co.id",
             phone="0812-5555-1234",
             explanation=SECRET_STORY,
+            insured_name="Rudi Hartono",
+            condition="Severe altitude sickness",
+            location="Lobuche lodge, Nepal",
         )
         line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     finally:
         configure_logging("console", "warning")
     assert line["case_id"] == "c-1"
     assert line["email"] == line["phone"] == line["explanation"] == "[redacted]"
+    assert line["insured_name"] == line["condition"] == line["location"] == "[redacted]"
 
 
 def test_with_a_cipher_key_the_stored_events_hold_no_plain_personal_data(tmp_path: Path) -> None:
