@@ -29,9 +29,9 @@ from domain.deadlines import (
     Provenance,
 )
 from domain.errors import RuleViolation
-from domain.money import format_idr
 from domain.payout.trace import Calculation
 from domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
+from domain.settlement import refuse_rerequest, require_agreed_payment
 
 CLAIM_NAMESPACE = UUID("7c2e9f10-3a4b-5c6d-9e8f-0a1b2c3d4e5f")
 
@@ -430,15 +430,7 @@ class PropertyClaim(DeadlineTracking, Aggregate):
                 accepted="record the survey first",
             )
         wanted = [*SECTION_DOCUMENTS[section], *(f"other:{e}" for e in extra)]
-        for document in wanted:
-            if document in self.documents.received:  # UU 40/2014 Art. 31
-                raise RuleViolation(
-                    "RG-CL-2",
-                    f"{document!r} was already received for {self.case_label} on "
-                    f"{self.documents.received[document].isoformat()}; it may not be requested "
-                    "again",
-                    accepted="a request for documents not yet received",
-                )
+        refuse_rerequest(self.documents.received, wanted, self.case_label)
         new = [d for d in wanted if d not in self.documents.requested]
         self.trigger_event(
             self.DocumentsRequested, **provenance.fields(), section=str(section), documents=new
@@ -529,18 +521,8 @@ class PropertyClaim(DeadlineTracking, Aggregate):
 
     def pay(self, *, section: Section, amount: Decimal, provenance: Provenance) -> None:
         state = self._require_section(section)
-        if state.status is not SectionStatus.AGREED or state.agreed is None:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"Section {section} of {self.case_label} is "
-                f"{state.status}; payment follows the agreed amount",
-            )
-        if amount != state.agreed:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"payment {format_idr(amount)} differs from the agreed {format_idr(state.agreed)}",
-                accepted=format_idr(state.agreed),
-            )
+        agreed = state.agreed if state.status is SectionStatus.AGREED else None
+        require_agreed_payment(self.case_label, str(section), state.status, agreed, amount)
         self.trigger_event(
             self.SectionPaid, **provenance.fields(), section=str(section), amount=amount
         )

@@ -23,9 +23,9 @@ from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
 from domain.clock import require_aware
 from domain.deadlines import DeadlineEventRules, DeadlineState, DeadlineTracking, Party, Provenance
 from domain.errors import RuleViolation
-from domain.money import format_idr
 from domain.property_claim import claim_id
 from domain.rulesets import TravelRuleSet, travel_rule_set, travel_rule_set_for
+from domain.settlement import refuse_rerequest, require_agreed_payment
 from domain.travel.catalogue import catalogue
 from domain.travel.grounds import GROUND_SECTIONS, GroundStatement, check_ground
 from domain.travel.payout import section_payout
@@ -492,14 +492,7 @@ class TravelClaim(DeadlineTracking, Aggregate):
                     f"unknown document {document!r}",
                     accepted="an id of the lists (e.g. A.h.4) or other:<description>",
                 )
-            if document in self.documents.received:  # UU 40/2014 Art. 31
-                raise RuleViolation(
-                    "RG-CL-2",
-                    f"{document!r} was already received for {self.case_label} on "
-                    f"{self.documents.received[document].isoformat()}; it may not be "
-                    "requested again",
-                    accepted="a request for documents not yet received",
-                )
+        refuse_rerequest(self.documents.received, wanted, self.case_label)
         new = [d for d in wanted if d not in self.documents.requested]
         if not new:
             raise RuleViolation(
@@ -680,18 +673,8 @@ class TravelClaim(DeadlineTracking, Aggregate):
 
     def pay(self, *, section: str, amount: Decimal, provenance: Provenance) -> None:
         state = self._require_section(section)
-        if state.status is not SectionStatus.AGREED or state.agreed is None:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"section {section} of {self.case_label} is {state.status}; "
-                "payment follows the agreed amount",
-            )
-        if amount != state.agreed:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"payment {format_idr(amount)} differs from the agreed {format_idr(state.agreed)}",
-                accepted=format_idr(state.agreed),
-            )
+        agreed = state.agreed if state.status is SectionStatus.AGREED else None
+        require_agreed_payment(self.case_label, section, state.status, agreed, amount)
         self.trigger_event(self.SectionPaid, **provenance.fields(), section=section, amount=amount)
         self._fulfil(f"RG-CL-1/{section}", provenance)
 

@@ -38,7 +38,8 @@ class Travel:
 
     def do(self, name: str, at: datetime | None = None, **fields: Any) -> Travel:
         self.at = at or self.at + timedelta(hours=1)
-        fields.setdefault("claim", "TR-1") if "case" not in fields else None
+        if "case" not in fields:  # an assistance case names `case`, a claim `claim`
+            fields.setdefault("claim", "TR-1")
         parsed = COMMAND_ADAPTER.validate_python(
             {"command": name, "occurred_at": self.at.isoformat(), **fields}
         )
