@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.broker import EmbeddedBroker
-from infra.codec import encode
-from infra.kafka_io import ensure_topics, producer
-from infra.logging import configure_logging
-from infra.relay import Relay
-from infra.settings import Settings
-from infra.store import build_ledger, envelope_chain, iter_stored_events
+from claims_ledger.infra.broker import EmbeddedBroker
+from claims_ledger.infra.codec import encode
+from claims_ledger.infra.kafka_io import ensure_topics, producer
+from claims_ledger.infra.logging import configure_logging
+from claims_ledger.infra.relay import Relay
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger, envelope_chain, iter_stored_events
 from tests.factories import T0, command, context
 
 EVENTS = 5_000

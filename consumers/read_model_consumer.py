@@ -21,8 +21,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
 
-from infra.codec import UndecodableMessage, decode
-from projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
+from claims_ledger.infra.codec import UndecodableMessage, decode
+from claims_ledger.projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
 
 log = structlog.get_logger(__name__)
 

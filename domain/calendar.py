@@ -18,7 +18,7 @@ from typing import Any
 
 import holidays
 
-from domain.clock import WIB, require_aware
+from claims_ledger.domain.clock import WIB, require_aware
 
 END_OF_DAY = time(23, 59, 59, 999999)
 HOLIDAY_CATEGORIES = ("public", "government")

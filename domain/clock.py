@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from domain.errors import RuleViolation
+from claims_ledger.domain.errors import RuleViolation
 
 WIB = ZoneInfo("Asia/Jakarta")
 """The business timezone (C-TIME-1)."""

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.calendar import DeadlineKind, WorkingDayCalendar
-from domain.clock import require_aware
-from domain.errors import RuleViolation
+from claims_ledger.domain.calendar import DeadlineKind, WorkingDayCalendar
+from claims_ledger.domain.clock import require_aware
+from claims_ledger.domain.errors import RuleViolation
 
 SYSTEM = "deadline-process"
 

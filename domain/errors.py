@@ -39,3 +39,11 @@ class CaseAlreadyExists(LedgerError):
             f"{kind} {reference!r} already exists: a case is received once "
             "(re-applying the same command would apply it twice)"
         )
+
+
+class UnknownCommand(LedgerError):
+    """A command no area handles."""
+
+    def __init__(self, name: str, accepted: tuple[str, ...]) -> None:
+        self.name = name
+        super().__init__(f"unknown command {name!r} (accepted: {', '.join(accepted)})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from domain.errors import RuleViolation
+from claims_ledger.domain.errors import RuleViolation
 
 ZERO = Decimal(0)
 SEN = Decimal("0.01")

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from domain.errors import RuleViolation
-from domain.money import format_idr
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.money import format_idr
 
 
 def refuse_rerequest(

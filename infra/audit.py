@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.ledger import Ledger
-from infra.store import envelope_chain, iter_stored_events
-from projections.read_model import ReadModelMixin
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.store import envelope_chain, iter_stored_events
+from claims_ledger.projections.read_model import ReadModelMixin
 
 EVENT_STORE_SOURCE = "eventstore"
 

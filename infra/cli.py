@@ -16,14 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from domain.envelope import PublishedEvent
-from domain.errors import LedgerError
-from infra import views
-from infra.audit import rebuild, verify
-from infra.logging import configure_logging
-from infra.settings import Settings
-from infra.store import ReadModel, build_ledger, envelope_chain, open_read_model
-from projections.complaint_status import ComplaintStatus
+from claims_ledger.domain.envelope import PublishedEvent
+from claims_ledger.domain.errors import LedgerError
+from claims_ledger.infra import views
+from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.logging import configure_logging
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import ReadModel, build_ledger, envelope_chain, open_read_model
+from claims_ledger.projections.complaint_status import ComplaintStatus
 
 app = typer.Typer(
     add_completion=False,
@@ -83,7 +83,7 @@ def demo(
     examples: Annotated[Path, typer.Option(help="Folder of scenario files.")] = Path("examples"),
 ) -> None:
     """The main job: embedded broker, example scenarios, relay, consumer, status table."""
-    from infra.runtime import run_demo
+    from claims_ledger.infra.runtime import run_demo
 
     settings = _settings(quiet=True)
     files = sorted(examples.glob("*.jsonl"))
@@ -149,7 +149,7 @@ def apply_(
     files: Annotated[list[Path], typer.Argument(help="Scenario files (JSON Lines).")],
 ) -> None:
     """Apply scenario files to the configured event store, each as one unit."""
-    from infra.scenario import apply_file
+    from claims_ledger.infra.scenario import apply_file
 
     settings = _settings()
     ledger = build_ledger(settings)
@@ -168,8 +168,8 @@ def relay(
     until_caught_up: Annotated[bool, typer.Option(help="Exit when all is published.")] = False,
 ) -> None:
     """Publish the event store's notification log to Kafka (transactional outbox)."""
-    from infra.kafka_io import ensure_topics
-    from infra.relay import Relay
+    from claims_ledger.infra.kafka_io import ensure_topics
+    from claims_ledger.infra.relay import Relay
 
     settings = _settings()
     if not settings.kafka_bootstrap_servers:
@@ -186,8 +186,8 @@ def relay(
 @app.command()
 def consume() -> None:
     """Feed the read models from Kafka until SIGTERM."""
-    from infra.kafka_io import ensure_topics
-    from infra.runtime import read_model_consumer
+    from claims_ledger.infra.kafka_io import ensure_topics
+    from claims_ledger.infra.runtime import read_model_consumer
 
     settings = _settings()
     if not settings.kafka_bootstrap_servers:
@@ -210,7 +210,7 @@ def consume() -> None:
 @app.command()
 def broker(port: Annotated[int, typer.Option(help="0 picks a free port.")] = 0) -> None:
     """Run the embedded Kafka broker (Tansu) alone until SIGTERM."""
-    from infra.broker import EmbeddedBroker
+    from claims_ledger.infra.broker import EmbeddedBroker
 
     settings = _settings()
     stop = _stop_on_signals()
@@ -305,7 +305,7 @@ def timeline(
     as_json: JsonFlag = False,
 ) -> None:
     """A complaint's timeline as a regulator sees it (CP-REG-1), from the read model."""
-    from projections.complaint_timeline import timeline as build_timeline
+    from claims_ledger.projections.complaint_timeline import timeline as build_timeline
 
     read_model = open_read_model(_settings())
     status = read_model.complaint_status(reference)
@@ -353,9 +353,9 @@ def report(
     import re
     from datetime import UTC, datetime
 
-    from domain.commands import ProduceQuarterlyReport
-    from domain.ledger import CommandContext
-    from projections.complaint_report import quarterly_report, report_csv
+    from claims_ledger.domain.complaints.commands import ProduceQuarterlyReport
+    from claims_ledger.domain.ledger import CommandContext
+    from claims_ledger.projections.complaint_report import quarterly_report, report_csv
 
     if not re.fullmatch(r"[0-9]{4}-Q[1-4]", quarter):
         _fail(f"quarter {quarter!r} is not of the form YYYY-Qn, e.g. 2026-Q1")
@@ -505,7 +505,7 @@ def travel_lists(
     as_json: JsonFlag = False,
 ) -> None:
     """The travel document lists as the ledger holds them, with the seed's text (TR-D-*)."""
-    from domain.travel.catalogue import catalogue
+    from claims_ledger.domain.travel.catalogue import catalogue
 
     books = catalogue()
     try:
@@ -524,7 +524,7 @@ def schema(
     write: Annotated[Path | None, typer.Option(help="Write into this folder.")] = None,
 ) -> None:
     """Print (or write) the JSON Schema of the published event envelope."""
-    from infra.schemas import write_schemas
+    from claims_ledger.infra.schemas import write_schemas
 
     if write is None:
         print(json.dumps(PublishedEvent.model_json_schema(), indent=2, sort_keys=True))

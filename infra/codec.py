@@ -16,7 +16,13 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from domain.envelope import GENESIS_HASH, SCHEMA_VERSION, PublishedEvent, event_id_for, seal
+from claims_ledger.domain.envelope import (
+    GENESIS_HASH,
+    SCHEMA_VERSION,
+    PublishedEvent,
+    event_id_for,
+    seal,
+)
 
 AGGREGATE_TYPES: dict[str, str] = {
     "claims_ledger:Complaint": "complaint",

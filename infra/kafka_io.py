@@ -10,8 +10,8 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from infra.codec import AGGREGATE_TYPES
-from infra.settings import Settings
+from claims_ledger.infra.codec import AGGREGATE_TYPES
+from claims_ledger.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 

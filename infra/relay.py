@@ -14,11 +14,11 @@ from typing import Any
 import structlog
 from eventsourcing.persistence import Tracking
 
-from domain.ledger import Ledger
-from infra.codec import encode
-from infra.kafka_io import producer
-from infra.settings import Settings
-from infra.store import envelope_chain, relay_tracking_recorder
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.codec import encode
+from claims_ledger.infra.kafka_io import producer
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import envelope_chain, relay_tracking_recorder
 
 log = structlog.get_logger(__name__)
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import structlog
 
-from consumers.read_model_consumer import ReadModelConsumer
-from domain.ledger import Ledger
-from infra.broker import EmbeddedBroker
-from infra.kafka_io import ensure_topics, ledger_topics
-from infra.relay import Relay
-from infra.scenario import AppliedScenario, apply_file
-from infra.settings import Settings
-from infra.store import ReadModel, build_ledger, open_read_model
+from claims_ledger.consumers.read_model_consumer import ReadModelConsumer
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.broker import EmbeddedBroker
+from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
+from claims_ledger.infra.relay import Relay
+from claims_ledger.infra.scenario import AppliedScenario, apply_file
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import ReadModel, build_ledger, open_read_model
 
 log = structlog.get_logger(__name__)
 

@@ -18,10 +18,11 @@ from uuid import UUID
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from domain.clock import ScenarioClock
-from domain.commands import COMMAND_ADAPTER, COMMAND_NAMES, Command
-from domain.errors import LedgerError
-from domain.ledger import CommandContext, Ledger
+from claims_ledger.domain.areas import COMMAND_ADAPTER, COMMAND_NAMES
+from claims_ledger.domain.clock import ScenarioClock
+from claims_ledger.domain.commands import CommandModel
+from claims_ledger.domain.errors import LedgerError
+from claims_ledger.domain.ledger import CommandContext, Ledger
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +46,7 @@ class ScenarioLine:
     line_no: int
     at: datetime
     correlation_id: str | None
-    command: Command
+    command: CommandModel
 
 
 def _readable(error: ValidationError) -> str:
@@ -149,7 +150,7 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             "scenario.command_applied",
             file=path.name,
             line=line.line_no,
-            command=line.command.command,
+            command=line.command.name(),
             case_id=str(case_of_line[line.line_no]),
             correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from domain.envelope import PublishedEvent
+from claims_ledger.domain.envelope import PublishedEvent
 
 SCHEMA_FILE = "ledger-event.v1.schema.json"
 

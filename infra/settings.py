@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.calendar import WorkingDayCalendar
+from claims_ledger.domain.calendar import WorkingDayCalendar
 
 
 class Settings(BaseSettings):

@@ -11,10 +11,10 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
-from domain.ledger import Ledger
-from infra.codec import AGGREGATE_TYPES, EnvelopeChain
-from infra.settings import Settings
-from projections.read_model import PostgresReadModel, SQLiteReadModel
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from claims_ledger.infra.settings import Settings
+from claims_ledger.projections.read_model import PostgresReadModel, SQLiteReadModel
 
 ReadModel = SQLiteReadModel | PostgresReadModel
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from rich.table import Table
 
-from domain.money import format_idr
-from domain.travel.catalogue import Catalogue, catalogue
-from infra.codec import json_safe
-from projections.claims import (
+from claims_ledger.domain.money import format_idr
+from claims_ledger.domain.travel.catalogue import Catalogue, catalogue
+from claims_ledger.infra.codec import json_safe
+from claims_ledger.projections.claims import (
     AssistanceCaseRow,
     CalculationRow,
     ClaimDocumentRow,
@@ -20,10 +20,10 @@ from projections.claims import (
     PolicyAggregateRow,
     TravelClaimRow,
 )
-from projections.complaint_report import report_figures
-from projections.complaint_status import ComplaintStatus
-from projections.complaint_timeline import wib
-from projections.deadlines import DeadlineRow
+from claims_ledger.projections.complaint_report import report_figures
+from claims_ledger.projections.complaint_status import ComplaintStatus
+from claims_ledger.projections.complaint_timeline import wib
+from claims_ledger.projections.deadlines import DeadlineRow
 
 
 def as_json(value: Any) -> str:

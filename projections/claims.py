@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from domain.envelope import PublishedEvent
+from claims_ledger.domain.envelope import PublishedEvent
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.clock import WIB
-from domain.report import quarter_bounds, report_due
-from projections.deadlines import DeadlineRow
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.complaints.report import quarter_bounds, report_due
+from claims_ledger.projections.deadlines import DeadlineRow
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.envelope import PublishedEvent
+from claims_ledger.domain.envelope import PublishedEvent
 
 STATE_AFTER: dict[str, str] = {
     "ComplaintReceived": "received",

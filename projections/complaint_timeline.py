@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.clock import WIB
-from projections.complaint_report import EventRow
-from projections.complaint_status import ComplaintStatus
-from projections.deadlines import DeadlineRow
+from claims_ledger.domain.clock import WIB
+from claims_ledger.projections.complaint_report import EventRow
+from claims_ledger.projections.complaint_status import ComplaintStatus
+from claims_ledger.projections.deadlines import DeadlineRow
 
 
 def wib(moment: datetime | None) -> str | None:

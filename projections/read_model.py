@@ -23,9 +23,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from domain.envelope import GENESIS_HASH, PublishedEvent
-from projections import claims, complaint_status, deadlines
-from projections.claims import (
+from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent
+from claims_ledger.projections import claims, complaint_status, deadlines
+from claims_ledger.projections.claims import (
     AssistanceCaseRow,
     CalculationRow,
     ClaimDocumentRow,
@@ -33,9 +33,9 @@ from projections.claims import (
     PolicyAggregateRow,
     TravelClaimRow,
 )
-from projections.complaint_report import EventRow
-from projections.complaint_status import ComplaintStatus
-from projections.deadlines import DeadlineRow
+from claims_ledger.projections.complaint_report import EventRow
+from claims_ledger.projections.complaint_status import ComplaintStatus
+from claims_ledger.projections.deadlines import DeadlineRow
 
 Row = TypeVar(
     "Row",

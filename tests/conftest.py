@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.broker import EmbeddedBroker
-from infra.logging import configure_logging
-from infra.settings import Settings
+from claims_ledger.infra.broker import EmbeddedBroker
+from claims_ledger.infra.logging import configure_logging
+from claims_ledger.infra.settings import Settings
 from tests.servers import ApacheKafka, PostgresServer
 
 configure_logging("console", os.environ.get("TEST_LOG_LEVEL", "warning"))

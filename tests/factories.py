@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.commands import COMMAND_ADAPTER, Command
-from domain.ledger import CommandContext, Ledger
+from claims_ledger.domain.areas import COMMAND_ADAPTER
+from claims_ledger.domain.commands import CommandModel as Command
+from claims_ledger.domain.ledger import CommandContext, Ledger
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=WIB)  # a Monday

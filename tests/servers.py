@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from infra.broker import free_port, wait_for_kafka
+from claims_ledger.infra.broker import free_port, wait_for_kafka
 
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_LIB = ROOT / "infra" / "kafka" / "lib"

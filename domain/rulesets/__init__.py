@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.errors import RuleViolation
+from claims_ledger.domain.errors import RuleViolation
 
 
 class RuleSet(BaseModel):

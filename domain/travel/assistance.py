@@ -12,9 +12,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import require_aware
-from domain.deadlines import Provenance
-from domain.errors import RuleViolation
+from claims_ledger.domain.clock import require_aware
+from claims_ledger.domain.deadlines import Provenance
+from claims_ledger.domain.errors import RuleViolation
 
 ASSISTANCE_NAMESPACE = UUID("0d3f6a2e-8b1c-5e47-9a60-3c2b1d4e5f70")
 PROVIDER = "Allianz Global Assistance (AGA), +65 653 55833, 24 hours"

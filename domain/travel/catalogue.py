@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.errors import RuleViolation
+from claims_ledger.domain.errors import RuleViolation
 
 
 class Circumstance(enum.StrEnum):

@@ -19,17 +19,23 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
-from domain.clock import require_aware
-from domain.deadlines import DeadlineEventRules, DeadlineState, DeadlineTracking, Party, Provenance
-from domain.errors import RuleViolation
-from domain.property_claim import claim_id
-from domain.rulesets import TravelRuleSet, travel_rule_set, travel_rule_set_for
-from domain.settlement import refuse_rerequest, require_agreed_payment
-from domain.travel.catalogue import catalogue
-from domain.travel.grounds import GROUND_SECTIONS, GroundStatement, check_ground
-from domain.travel.payout import section_payout
-from domain.travel.schedule import benefit_schedule, schedule_by_ref
+from claims_ledger.domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
+from claims_ledger.domain.clock import require_aware
+from claims_ledger.domain.deadlines import (
+    DeadlineEventRules,
+    DeadlineState,
+    DeadlineTracking,
+    Party,
+    Provenance,
+)
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.property_claim import claim_id
+from claims_ledger.domain.rulesets import TravelRuleSet, travel_rule_set, travel_rule_set_for
+from claims_ledger.domain.settlement import refuse_rerequest, require_agreed_payment
+from claims_ledger.domain.travel.catalogue import catalogue
+from claims_ledger.domain.travel.grounds import GROUND_SECTIONS, GroundStatement, check_ground
+from claims_ledger.domain.travel.payout import section_payout
+from claims_ledger.domain.travel.schedule import benefit_schedule, schedule_by_ref
 
 POLICE_REPORT_SECTIONS = frozenset({"G1", "G3", "G4", "G5"})  # TR-P-1
 CARD_BLOCKING_SECTION = "G3"  # TR-P-1: the card-blocking report with its date and hour

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.errors import RuleViolation
-from domain.travel.catalogue import catalogue
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.travel.catalogue import catalogue
 
 GROUND_SECTIONS = frozenset({"A", "D"})
 DAYS_BEFORE_TRIP = 7  # TR-A-2 "tujuh (7) hari berturut-turut", TR-A-3 "satu minggu"

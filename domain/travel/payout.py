@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.money import ZERO, format_idr, rupiah
-from domain.payout.trace import Calculation, Tracer
+from claims_ledger.domain.calculation import Calculation, Tracer
+from claims_ledger.domain.money import ZERO, format_idr, rupiah
 
 
 def section_payout(

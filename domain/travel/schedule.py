@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from domain.errors import RuleViolation
-from domain.travel.catalogue import catalogue
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.travel.catalogue import catalogue
 
 EXAMPLE_SCHEDULE = "benefit-schedule.example.json"
 

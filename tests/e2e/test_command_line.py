@@ -18,7 +18,7 @@ from tests.servers import wait_until
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "infra.cli"]
+CLI = [sys.executable, "-m", "claims_ledger"]
 
 
 def run(
@@ -95,7 +95,7 @@ def test_apply_rejects_an_invalid_line_with_its_number_and_stores_nothing(
     assert result.returncode == 2
     assert "line 2" in result.stderr and "C-TIME-1" in result.stderr
     history = run(["history", "CMP-2026-0900"], env, check=False)
-    assert history.returncode == 2 and "unknown complaint" in history.stderr
+    assert history.returncode == 2 and "unknown case" in history.stderr
 
 
 def test_separate_processes_publish_consume_rebuild_and_detect_tampering(

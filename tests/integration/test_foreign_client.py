@@ -13,11 +13,11 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from jsonschema import Draft202012Validator
 
-from infra.kafka_io import ensure_topics
-from infra.relay import Relay
-from infra.schemas import SCHEMA_FILE
-from infra.settings import Settings
-from infra.store import build_ledger
+from claims_ledger.infra.kafka_io import ensure_topics
+from claims_ledger.infra.relay import Relay
+from claims_ledger.infra.schemas import SCHEMA_FILE
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger
 from tests.factories import complaint_lifecycle
 
 pytestmark = pytest.mark.kafka

@@ -10,18 +10,22 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
-from consumers.read_model_consumer import ReadModelConsumer
-from domain.complaint import complaint_id
-from infra.audit import rebuild, verify
-from infra.codec import encode
-from infra.kafka_io import ensure_topics
-from infra.relay import Relay
-from infra.runtime import publish_and_consume, read_model_consumer, run_until_caught_up
-from infra.scenario import apply_file
-from infra.settings import Settings
-from infra.store import build_ledger, envelope_chain, open_read_model
-from projections.complaint_report import quarterly_report
-from projections.complaint_timeline import timeline
+from claims_ledger.consumers.read_model_consumer import ReadModelConsumer
+from claims_ledger.domain.complaints.complaint import complaint_id
+from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.codec import encode
+from claims_ledger.infra.kafka_io import ensure_topics
+from claims_ledger.infra.relay import Relay
+from claims_ledger.infra.runtime import (
+    publish_and_consume,
+    read_model_consumer,
+    run_until_caught_up,
+)
+from claims_ledger.infra.scenario import apply_file
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger, envelope_chain, open_read_model
+from claims_ledger.projections.complaint_report import quarterly_report
+from claims_ledger.projections.complaint_timeline import timeline
 from tests.factories import complaint_lifecycle
 from tests.servers import read_topic, wait_until
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.complaint import complaint_id
-from infra.audit import rebuild, verify
-from infra.settings import Settings
-from infra.store import build_ledger, envelope_chain, open_read_model
-from projections.read_model import ApplyResult, ChainBroken
+from claims_ledger.domain.complaints.complaint import complaint_id
+from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger, envelope_chain, open_read_model
+from claims_ledger.projections.read_model import ApplyResult, ChainBroken
 from tests.factories import complaint_lifecycle
 
 

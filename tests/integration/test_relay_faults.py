@@ -13,11 +13,11 @@ from datetime import timedelta
 
 import pytest
 
-from infra.kafka_io import ensure_topics
-from infra.relay import RELAY_POSITION
-from infra.runtime import read_model_consumer
-from infra.settings import Settings
-from infra.store import build_ledger, open_read_model, relay_tracking_recorder
+from claims_ledger.infra.kafka_io import ensure_topics
+from claims_ledger.infra.relay import RELAY_POSITION
+from claims_ledger.infra.runtime import read_model_consumer
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger, open_read_model, relay_tracking_recorder
 from tests.factories import ORAL_FLOW, T0, command, context
 from tests.servers import read_topic, wait_until
 
@@ -60,7 +60,7 @@ def relay_process(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
         "LOG_LEVEL": "warning",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "relay", *args],
+        [sys.executable, "-m", "claims_ledger", "relay", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,13 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.clock import WIB
-from domain.commands import COMMAND_ADAPTER, Command
-from domain.ledger import CommandContext, Ledger, UnitOfWork
-from domain.policy import Policy, policy_id
-from domain.property_claim import Section, claim_id
-from infra.settings import Settings
-from infra.store import build_ledger
+from claims_ledger.domain.areas import COMMAND_ADAPTER
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.commands import CommandModel as Command
+from claims_ledger.domain.estatecare.policy import Policy, policy_id
+from claims_ledger.domain.estatecare.property_claim import Section, claim_id
+from claims_ledger.domain.ledger import CommandContext, Ledger, UnitOfWork
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger
 
 AT = datetime(2026, 4, 1, 10, tzinfo=WIB)
 

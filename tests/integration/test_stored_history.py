@@ -13,10 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from infra.audit import rebuild
-from infra.settings import Settings
-from infra.store import build_ledger, envelope_chain, iter_stored_events, open_read_model
-from infra.views import rows_json
+from claims_ledger.infra.audit import rebuild
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import (
+    build_ledger,
+    envelope_chain,
+    iter_stored_events,
+    open_read_model,
+)
+from claims_ledger.infra.views import rows_json
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-0.1.0"
 
@@ -31,9 +36,7 @@ def old_store(tmp_path: Path) -> Settings:
 
 def test_every_event_stored_by_0_1_0_loads_with_its_original_seal(old_store: Settings) -> None:
     # arrange
-    expected = [
-        json.loads(line) for line in (FIXTURE / "envelopes.jsonl").read_text().splitlines()
-    ]
+    expected = [json.loads(line) for line in (FIXTURE / "envelopes.jsonl").read_text().splitlines()]
     ledger = build_ledger(old_store)
     chain = envelope_chain(ledger)
     # act

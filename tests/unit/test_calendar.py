@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar, end_of_wib_day
-from domain.clock import WIB
-from domain.errors import RuleViolation
+from claims_ledger.domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar, end_of_wib_day
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.errors import RuleViolation
 
 calendar = DEFAULT_CALENDAR
 
@@ -104,7 +104,7 @@ def test_a_naive_basis_is_refused_c_time_1() -> None:
 def test_closures_configured_in_the_environment_reach_the_ledgers_deadlines_c_wd_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: object
 ) -> None:
-    from infra.settings import Settings
+    from claims_ledger.infra.settings import Settings
 
     monkeypatch.setenv("LEDGER_EXTRA_CLOSURES", "2026-11-16, 2026-11-17")
     cal = Settings().calendar()

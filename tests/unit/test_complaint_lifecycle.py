@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from domain.calendar import end_of_wib_day
-from domain.clock import WIB
-from domain.complaint import Complaint, ComplaintState, Track, complaint_id
-from domain.deadlines import DeadlineStatus, Party
-from domain.errors import CaseAlreadyExists, CaseNotFound, RuleViolation
-from domain.ledger import CommandContext, Ledger
+from claims_ledger.domain.calendar import end_of_wib_day
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.complaints.complaint import Complaint, ComplaintState, Track, complaint_id
+from claims_ledger.domain.deadlines import DeadlineStatus, Party
+from claims_ledger.domain.errors import CaseAlreadyExists, CaseNotFound, RuleViolation
+from claims_ledger.domain.ledger import CommandContext, Ledger
 from tests.factories import ALL_DOCUMENTS, command, context
 
 

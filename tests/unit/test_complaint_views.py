@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from domain.calendar import end_of_wib_day
-from domain.commands import COMMAND_ADAPTER
-from domain.errors import RuleViolation
-from domain.ledger import CommandContext, Ledger
-from domain.report import report_due
-from infra.audit import rebuild
-from infra.scenario import apply_file
-from infra.settings import Settings
-from infra.store import build_ledger, open_read_model
-from projections.complaint_report import quarterly_report, report_csv
-from projections.complaint_timeline import timeline
-from projections.read_model import ReadModelMixin
+from claims_ledger.domain.areas import COMMAND_ADAPTER
+from claims_ledger.domain.calendar import end_of_wib_day
+from claims_ledger.domain.complaints.report import report_due
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.ledger import CommandContext, Ledger
+from claims_ledger.infra.audit import rebuild
+from claims_ledger.infra.scenario import apply_file
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger, open_read_model
+from claims_ledger.projections.complaint_report import quarterly_report, report_csv
+from claims_ledger.projections.complaint_timeline import timeline
+from claims_ledger.projections.read_model import ReadModelMixin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from domain.complaint import complaint_id
-from domain.envelope import GENESIS_HASH, event_id_for
-from domain.ledger import Ledger
-from infra.codec import UndecodableMessage, decode, encode
-from infra.schemas import SCHEMA_FILE, envelope_schema_text
-from infra.store import envelope_chain
+from claims_ledger.domain.complaints.complaint import complaint_id
+from claims_ledger.domain.envelope import GENESIS_HASH, event_id_for
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.codec import UndecodableMessage, decode, encode
+from claims_ledger.infra.schemas import SCHEMA_FILE, envelope_schema_text
+from claims_ledger.infra.store import envelope_chain
 from tests.factories import complaint_lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]

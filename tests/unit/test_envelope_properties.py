@@ -8,8 +8,8 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.envelope import GENESIS_HASH, PublishedEvent, event_id_for, seal
-from infra.codec import decode, encode
+from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent, event_id_for, seal
+from claims_ledger.infra.codec import decode, encode
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.text(max_size=40)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.payout.contribution import OtherPolicy
-from domain.payout.sections import (
+from claims_ledger.domain.calculation import Calculation
+from claims_ledger.domain.estatecare.payout.contribution import OtherPolicy
+from claims_ledger.domain.estatecare.payout.sections import (
     BUILDING_DAMAGE_CAP,
     Aggregates,
     Insured,
@@ -19,7 +20,6 @@ from domain.payout.sections import (
     fire,
     liability,
 )
-from domain.payout.trace import Calculation
 
 amounts = st.decimals(
     min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False

@@ -6,11 +6,18 @@ from decimal import Decimal as D
 
 import pytest
 
-from domain.errors import RuleViolation
-from domain.money import format_idr, rupiah
-from domain.payout.contribution import OtherPolicy
-from domain.payout.sections import Aggregates, Insured, StolenItem, accident, burglary, fire
-from domain.payout.sections import liability as third_party
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.payout.contribution import OtherPolicy
+from claims_ledger.domain.estatecare.payout.sections import (
+    Aggregates,
+    Insured,
+    StolenItem,
+    accident,
+    burglary,
+    fire,
+)
+from claims_ledger.domain.estatecare.payout.sections import liability as third_party
+from claims_ledger.domain.money import format_idr, rupiah
 
 SCHEDULE = {"Television": D(6_000_000), "Laptop": D(15_000_000), "Jewellery": D(25_000_000)}
 

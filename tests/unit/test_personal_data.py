@@ -10,10 +10,10 @@ import structlog
 from eventsourcing.cryptography import AESCipher
 from pydantic import SecretStr
 
-from domain.complaint import complaint_id
-from infra.logging import configure_logging
-from infra.settings import Settings
-from infra.store import build_ledger
+from claims_ledger.domain.complaints.complaint import complaint_id
+from claims_ledger.infra.logging import configure_logging
+from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import build_ledger
 from tests.factories import command, context
 
 

@@ -8,14 +8,19 @@ from typing import Any
 
 import pytest
 
-from domain.calendar import end_of_wib_day
-from domain.clock import WIB
-from domain.commands import COMMAND_ADAPTER
-from domain.deadlines import DeadlineStatus
-from domain.errors import RuleViolation
-from domain.ledger import CommandContext, Ledger
-from domain.policy import Policy, policy_id
-from domain.property_claim import PropertyClaim, Section, SectionStatus, claim_id
+from claims_ledger.domain.areas import COMMAND_ADAPTER
+from claims_ledger.domain.calendar import end_of_wib_day
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.deadlines import DeadlineStatus
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.policy import Policy, policy_id
+from claims_ledger.domain.estatecare.property_claim import (
+    PropertyClaim,
+    Section,
+    SectionStatus,
+    claim_id,
+)
+from claims_ledger.domain.ledger import CommandContext, Ledger
 
 
 def wib(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:

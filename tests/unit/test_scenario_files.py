@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.ledger import Ledger
-from infra.scenario import ScenarioError, apply_file
+from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.scenario import ScenarioError, apply_file
 
 RECEIVE = (
     '{"at": "2026-03-02T09:10:00+07:00", "command": "ReceiveComplaint", '

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from domain.commands import COMMAND_ADAPTER
-from domain.deadlines import DeadlineStatus
-from domain.errors import RuleViolation
-from domain.ledger import CommandContext, Ledger
-from domain.property_claim import claim_id
-from domain.travel.assistance import AssistanceCase, assistance_case_id
-from domain.travel.claim import SectionStatus, Stage, TravelClaim
-from domain.travel.grounds import check_home_damage, check_layoff, years_before
-from domain.travel.schedule import BenefitSchedule, benefit_schedule
+from claims_ledger.domain.areas import COMMAND_ADAPTER
+from claims_ledger.domain.deadlines import DeadlineStatus
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.property_claim import claim_id
+from claims_ledger.domain.ledger import CommandContext, Ledger
+from claims_ledger.domain.travel.assistance import AssistanceCase, assistance_case_id
+from claims_ledger.domain.travel.claim import SectionStatus, Stage, TravelClaim
+from claims_ledger.domain.travel.grounds import check_home_damage, check_layoff, years_before
+from claims_ledger.domain.travel.schedule import BenefitSchedule, benefit_schedule
 
 WIB = timezone(timedelta(hours=7))
 PARIS = timezone(timedelta(hours=2))  # CEST

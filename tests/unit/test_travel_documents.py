@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import RuleViolation
-from domain.travel.catalogue import catalogue
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.travel.catalogue import catalogue
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seeds" / "003_26f13bd79c8c0a80.txt"
 EN_DASH = "\u2013"  # the seed's headings and sub-items use an en dash

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.travel.payout import section_payout
+from claims_ledger.domain.travel.payout import section_payout
 
 money = st.decimals(min_value=0, max_value=10**10, places=2, allow_nan=False, allow_infinity=False)
 limits = st.decimals(min_value=1, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)

@@ -6,10 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.errors import RuleViolation
-from domain.money import ZERO, format_idr, rupiah
-from domain.payout.contribution import OtherPolicy, apply_contribution
-from domain.payout.trace import Calculation, Tracer
+from claims_ledger.domain.calculation import Calculation, Tracer
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.payout.contribution import OtherPolicy, apply_contribution
+from claims_ledger.domain.money import ZERO, format_idr, rupiah
 
 BUILDING_DAMAGE_CAP = Decimal(100_000)  # EC-II-2, per claim (one event)
 LIABILITY_SHARE = Decimal("0.10")  # EC-III-1, of the Section I sum insured, per event

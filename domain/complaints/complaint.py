@@ -14,9 +14,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
-from domain.clock import WIB, require_aware
-from domain.deadlines import (
+from claims_ledger.domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
+from claims_ledger.domain.clock import WIB, require_aware
+from claims_ledger.domain.deadlines import (
     DeadlineEventRules,
     DeadlineState,
     DeadlineStatus,
@@ -24,8 +24,12 @@ from domain.deadlines import (
     Party,
     Provenance,
 )
-from domain.errors import RuleViolation
-from domain.rulesets import ComplaintRuleSet, complaint_rule_set, complaint_rule_set_for
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.rulesets import (
+    ComplaintRuleSet,
+    complaint_rule_set,
+    complaint_rule_set_for,
+)
 
 COMPLAINT_NAMESPACE = UUID("6f0c3f4e-2b7a-5d1e-9a43-0c1d2e3f4a5b")
 

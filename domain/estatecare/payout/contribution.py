@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.money import format_idr
-from domain.payout.trace import Tracer
+from claims_ledger.domain.calculation import Tracer
+from claims_ledger.domain.money import format_idr
 
 
 @dataclass(frozen=True)

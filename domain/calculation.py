@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from domain.money import round_payable
+from claims_ledger.domain.money import round_payable
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.clock import WIB
-from domain.deadlines import Provenance
-from domain.errors import RuleViolation
-from domain.money import ZERO, format_idr
-from domain.payout.contribution import OtherPolicy
-from domain.payout.sections import Aggregates, Insured
+from claims_ledger.domain.clock import WIB
+from claims_ledger.domain.deadlines import Provenance
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.estatecare.payout.contribution import OtherPolicy
+from claims_ledger.domain.estatecare.payout.sections import Aggregates, Insured
+from claims_ledger.domain.money import ZERO, format_idr
 
 POLICY_NAMESPACE = UUID("5a1d2c3b-4e5f-5061-8273-9a8b7c6d5e4f")
 

@@ -19,19 +19,19 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
-from domain.clock import require_aware
-from domain.deadlines import (
+from claims_ledger.domain.calculation import Calculation
+from claims_ledger.domain.calendar import DEFAULT_CALENDAR, DeadlineKind, WorkingDayCalendar
+from claims_ledger.domain.clock import require_aware
+from claims_ledger.domain.deadlines import (
     DeadlineEventRules,
     DeadlineState,
     DeadlineTracking,
     Party,
     Provenance,
 )
-from domain.errors import RuleViolation
-from domain.payout.trace import Calculation
-from domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
-from domain.settlement import refuse_rerequest, require_agreed_payment
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
+from claims_ledger.domain.settlement import refuse_rerequest, require_agreed_payment
 
 CLAIM_NAMESPACE = UUID("7c2e9f10-3a4b-5c6d-9e8f-0a1b2c3d4e5f")
 

@@ -9,9 +9,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import day_of_next_month
-from domain.errors import RuleViolation
-from domain.rulesets import complaint_rule_set_for
+from claims_ledger.domain.calendar import day_of_next_month
+from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.rulesets import complaint_rule_set_for
 
 REPORT_NAMESPACE = UUID("0d6f4c1a-9b2e-5c3d-8e4f-a1b2c3d4e5f6")
 
