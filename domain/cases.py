@@ -43,15 +43,18 @@ class CaseType:
 class WrongCaseType(LedgerError):
     """A command was sent to a case of another type (a survey to a travel claim, say)."""
 
-    def __init__(self, reference: str, actual: str, command: str, expected: str) -> None:
+    def __init__(
+        self, reference: str, actual: str, command: str, expected: str, *, opens: bool = False
+    ) -> None:
         self.reference = reference
         self.actual = actual
         self.command = command
         self.expected = expected
-        super().__init__(
-            f"{reference!r} is a {actual}; {command} applies to a {expected} "
-            "(send it to a case of that type)"
-        )
+        if opens:
+            advice = f"{command} opens a new {expected} under a reference not yet taken"
+        else:
+            advice = f"{command} applies to a {expected}; send it to a case of that type"
+        super().__init__(f"{reference!r} is a {actual}, not a {expected}: {advice}")
 
 
 class Store(Protocol):
@@ -128,13 +131,14 @@ class UnitOfWork:
                 return aggregate
         return None
 
-    def add(self, case_type: CaseType, reference: str, aggregate: Aggregate) -> None:
+    def add(self, case_type: CaseType, reference: str, aggregate: Aggregate, command: str) -> None:
         """A new case; refused when its reference is already taken by a case of any type."""
-        if aggregate.id in self.aggregates or self.store.has_aggregate(aggregate.id):
-            raise CaseAlreadyExists(case_type.name, reference)
         other = self.find(reference)
         if other is not None:
-            raise CaseAlreadyExists(self.index.by_aggregate(other).name, reference)
+            actual = self.index.by_aggregate(other)
+            if actual is case_type:
+                raise CaseAlreadyExists(case_type.name, reference)
+            raise WrongCaseType(reference, actual.name, command, case_type.name, opens=True)
         self.aggregates[aggregate.id] = aggregate
 
     def commit(self) -> None:

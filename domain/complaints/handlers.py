@@ -35,7 +35,7 @@ def receive(command: c.ReceiveComplaint, ctx: HandlerContext) -> UUID:
         provenance=ctx.provenance,
         calendar=ctx.calendar,
     )
-    ctx.uow.add(COMPLAINT, command.complaint, complaint)
+    ctx.uow.add(COMPLAINT, command.complaint, complaint, command.name())
     return complaint.id
 
 
@@ -129,7 +129,7 @@ def produce_quarterly_report(command: c.ProduceQuarterlyReport, ctx: HandlerCont
     fields = ctx.provenance.fields()
     if ctx.uow.find(command.quarter) is None:
         report = QuarterlyComplaintReport.open(command.quarter, fields)
-        ctx.uow.add(REPORT, command.quarter, report)
+        ctx.uow.add(REPORT, command.quarter, report, command.name())
     else:
         report = ctx.uow.get(REPORT, command.quarter, command.name(), QuarterlyComplaintReport)
     report.produce(command.content_sha256, fields)

@@ -44,7 +44,7 @@ def issue_policy(command: c.IssuePolicy, ctx: HandlerContext) -> UUID:
         domestic_helpers=command.domestic_helpers,
         provenance=ctx.provenance,
     )
-    ctx.uow.add(POLICY, command.policy, policy)
+    ctx.uow.add(POLICY, command.policy, policy, command.name())
     return policy.id
 
 
@@ -70,7 +70,7 @@ def report_claim(command: c.ReportClaim, ctx: HandlerContext) -> UUID:
         provenance=ctx.provenance,
         calendar=ctx.calendar,
     )
-    ctx.uow.add(PROPERTY_CLAIM, command.claim, claim)
+    ctx.uow.add(PROPERTY_CLAIM, command.claim, claim, command.name())
     return claim.id
 
 

@@ -11,7 +11,7 @@ there is none.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,13 +25,18 @@ from claims_ledger.domain.clock import require_aware
 from claims_ledger.domain.deadlines import (
     DeadlineEventRules,
     DeadlineState,
-    DeadlineTracking,
     Party,
     Provenance,
 )
 from claims_ledger.domain.errors import RuleViolation
 from claims_ledger.domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
-from claims_ledger.domain.settlement import refuse_rerequest, require_agreed_payment
+from claims_ledger.domain.settlement import (
+    SectionSettlement,
+    SectionState,
+    SectionStatus,
+    SettlementEventRules,
+    refuse_rerequest,
+)
 
 CLAIM_NAMESPACE = UUID("7c2e9f10-3a4b-5c6d-9e8f-0a1b2c3d4e5f")
 
@@ -80,22 +85,6 @@ DOCUMENT_RULE = {
 SURVEYED_SECTIONS = frozenset({Section.I, Section.II})  # damage to property is surveyed (EC-S-1)
 
 
-class SectionStatus(enum.StrEnum):
-    CLAIMED = "claimed"
-    ASSESSED = "assessed"
-    AGREED = "agreed"
-    PAID = "paid"
-
-
-@dataclass(frozen=True)
-class SectionState:
-    status: SectionStatus = SectionStatus.CLAIMED
-    calculations: int = 0
-    payable: Decimal | None = None
-    agreed: Decimal | None = None
-    paid: Decimal | None = None
-
-
 @dataclass
 class Documents:
     requested: dict[str, str] = field(default_factory=dict)  # document -> section
@@ -105,8 +94,9 @@ class Documents:
         return [d for d in self.requested if d not in self.received]
 
 
-class PropertyClaim(DeadlineTracking, Aggregate):
+class PropertyClaim(SectionSettlement, Aggregate):
     TOPIC = "claims_ledger:PropertyClaim"
+    SECTION_WORD = "Section"
 
     class Event(Aggregate.Event):
         TOPIC = "claims_ledger:ClaimEvent"
@@ -199,52 +189,15 @@ class PropertyClaim(DeadlineTracking, Aggregate):
         kind: str
         finding: str
 
-    class CalculationRecorded(Event):
-        """C-CALC-1: inputs, every step, the result and the rule set; recalculation appends."""
-
+    # the settlement events (C-CALC-1, RG-CL-1), with this aggregate's topics
+    class CalculationRecorded(SettlementEventRules.CalculationRecorded, Event):
         TOPIC = "claims_ledger:ClaimCalculationRecorded"
-        section: str
-        number: int
-        inputs: dict[str, Any]
-        steps: list[dict[str, Any]]
-        payable: Decimal
-        conditions_unmet: list[str]
-        rule_set: str
 
-        def apply(self, aggregate: Any) -> None:
-            state: SectionState = aggregate.sections[Section(self.section)]
-            aggregate.sections[Section(self.section)] = replace(
-                state,
-                status=SectionStatus.ASSESSED,
-                calculations=self.number,
-                payable=self.payable,
-                agreed=None,
-            )
-
-    class AmountAccepted(Event):
-        """RG-CL-1: the insured and the insurer agree on a section's amount."""
-
+    class AmountAccepted(SettlementEventRules.AmountAccepted, Event):
         TOPIC = "claims_ledger:ClaimAmountAccepted"
-        section: str
-        amount: Decimal
-        calculation: int
 
-        def apply(self, aggregate: Any) -> None:
-            state: SectionState = aggregate.sections[Section(self.section)]
-            aggregate.sections[Section(self.section)] = replace(
-                state, status=SectionStatus.AGREED, agreed=self.amount
-            )
-
-    class SectionPaid(Event):
+    class SectionPaid(SettlementEventRules.SectionPaid, Event):
         TOPIC = "claims_ledger:ClaimSectionPaid"
-        section: str
-        amount: Decimal
-
-        def apply(self, aggregate: Any) -> None:
-            state: SectionState = aggregate.sections[Section(self.section)]
-            aggregate.sections[Section(self.section)] = replace(
-                state, status=SectionStatus.PAID, paid=self.amount
-            )
 
     # the deadline engine's events (C-SLA-1), with this aggregate's topics
     class DeadlineSet(DeadlineEventRules.Set, Event):
@@ -282,7 +235,7 @@ class PropertyClaim(DeadlineTracking, Aggregate):
     ) -> None:
         self.reference = reference
         self.policy_number = policy_number
-        self.sections = {Section(s): SectionState() for s in sections}
+        self.sections: dict[str, SectionState] = {Section(s): SectionState() for s in sections}
         self.loss_occurred_at = loss_occurred_at
         self.reported_at = occurred_at
         self.injured_person = injured_person
@@ -479,54 +432,11 @@ class PropertyClaim(DeadlineTracking, Aggregate):
                 "RG-CL-3",
                 f"Section {section} of {self.case_label} is paid; it is not assessed again",
             )
-        self.trigger_event(
-            self.CalculationRecorded,
-            **provenance.fields(),
-            **calculation.event_fields(state.calculations + 1),
-            rule_set=self.rule_set,
-        )
+        self._record_calculation(calculation, state, provenance)
 
-    def accept_amount(
-        self,
-        *,
-        section: Section,
-        provenance: Provenance,
-        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
-    ) -> None:
-        """The insured accepts the latest calculation of one section (RG-CL-1, RG-CL-3)."""
-        state = self._require_section(section)
-        if state.status is not SectionStatus.ASSESSED or state.payable is None:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"Section {section} of {self.case_label} is "
-                f"{state.status}; an amount is accepted after an assessment",
-            )
-        self.trigger_event(
-            self.AmountAccepted,
-            **provenance.fields(),
-            section=str(section),
-            amount=state.payable,
-            calculation=state.calculations,
-        )
-        self._set_deadline_of_kind(
-            "RG-CL-1",
-            Party.INSURER,
-            DeadlineKind.CALENDAR_DAYS,
-            self.rules.payment_days_after_agreement,
-            f"ClaimAmountAccepted v{self.version}",
-            provenance,
-            calendar,
-            subject=str(section),
-        )
-
-    def pay(self, *, section: Section, amount: Decimal, provenance: Provenance) -> None:
-        state = self._require_section(section)
-        agreed = state.agreed if state.status is SectionStatus.AGREED else None
-        require_agreed_payment(self.case_label, str(section), state.status, agreed, amount)
-        self.trigger_event(
-            self.SectionPaid, **provenance.fields(), section=str(section), amount=amount
-        )
-        self._fulfil(f"RG-CL-1/{section}", provenance)
+    @property
+    def payment_days_after_agreement(self) -> int:
+        return self.rules.payment_days_after_agreement
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -538,12 +448,3 @@ class PropertyClaim(DeadlineTracking, Aggregate):
                 f"{at.isoformat()} is before {self.case_label} was "
                 f"reported ({self.reported_at.isoformat()})",
             )
-
-    def _require_section(self, section: Section) -> SectionState:
-        if section not in self.sections:
-            raise RuleViolation(
-                "RG-CL-3",
-                f"{self.case_label} does not claim Section {section}",
-                accepted=", ".join(str(s) for s in self.sections),
-            )
-        return self.sections[section]

@@ -12,7 +12,7 @@ Medical evacuation and repatriation are assistance cases, never document claims 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,14 +24,19 @@ from claims_ledger.domain.clock import require_aware
 from claims_ledger.domain.deadlines import (
     DeadlineEventRules,
     DeadlineState,
-    DeadlineTracking,
     Party,
     Provenance,
 )
 from claims_ledger.domain.errors import RuleViolation
 from claims_ledger.domain.estatecare.property_claim import claim_id
 from claims_ledger.domain.rulesets import TravelRuleSet, travel_rule_set, travel_rule_set_for
-from claims_ledger.domain.settlement import refuse_rerequest, require_agreed_payment
+from claims_ledger.domain.settlement import (
+    SectionSettlement,
+    SectionState,
+    SectionStatus,
+    SettlementEventRules,
+    refuse_rerequest,
+)
 from claims_ledger.domain.travel.catalogue import catalogue
 from claims_ledger.domain.travel.grounds import GROUND_SECTIONS, GroundStatement, check_ground
 from claims_ledger.domain.travel.payout import section_payout
@@ -52,15 +57,6 @@ class Stage(enum.StrEnum):
     COMPLETE = "complete"  # completeness confirmed; originals to be sent
     ORIGINALS_RECEIVED = "originals_received"  # assessment and decisions
     SETTLED = "settled"  # every section paid or declined
-
-
-class SectionStatus(enum.StrEnum):
-    CLAIMED = "claimed"
-    ASSESSED = "assessed"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    AGREED = "agreed"
-    PAID = "paid"
 
 
 FINAL = frozenset({SectionStatus.PAID, SectionStatus.DECLINED})
@@ -88,13 +84,7 @@ class SectionClaim:
         }
 
 
-@dataclass(frozen=True)
-class TravelSection:
-    status: SectionStatus = SectionStatus.CLAIMED
-    calculations: int = 0
-    payable: Decimal | None = None
-    agreed: Decimal | None = None
-    paid: Decimal | None = None
+TravelSection = SectionState  # one claimed section's state, as for property claims
 
 
 @dataclass
@@ -108,8 +98,10 @@ class TravelDocuments:
         return [d for d in wanted if d not in self.received]
 
 
-class TravelClaim(DeadlineTracking, Aggregate):
+class TravelClaim(SectionSettlement, Aggregate):
     TOPIC = "claims_ledger:TravelClaim"
+    ACCEPTED_AFTER = SectionStatus.APPROVED
+    ACCEPTED_AFTER_TEXT = "an amount is accepted after the insurer approves it"
 
     class Event(Aggregate.Event):
         TOPIC = "claims_ledger:TravelClaimEvent"
@@ -185,25 +177,8 @@ class TravelClaim(DeadlineTracking, Aggregate):
         report: str
         reported_at: datetime
 
-    class CalculationRecorded(Event):
-        """C-CALC-1: inputs, every step, the result and the rule set; recalculation appends."""
-
+    class CalculationRecorded(SettlementEventRules.CalculationRecorded, Event):
         TOPIC = "claims_ledger:TravelClaimCalculationRecorded"
-        section: str
-        number: int
-        inputs: dict[str, Any]
-        steps: list[dict[str, Any]]
-        payable: Decimal
-        conditions_unmet: list[str]
-        rule_set: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate._update(
-                self.section,
-                status=SectionStatus.ASSESSED,
-                calculations=self.number,
-                payable=self.payable,
-            )
 
     class SectionDecided(Event):
         """TR-FLOW-1: the insurer's decision on one section: approved (the latest calculation)
@@ -217,26 +192,13 @@ class TravelClaim(DeadlineTracking, Aggregate):
         reason: str | None
 
         def apply(self, aggregate: Any) -> None:
-            aggregate._update(self.section, status=SectionStatus(self.decision))
+            aggregate._update_section(self.section, status=SectionStatus(self.decision))
 
-    class AmountAccepted(Event):
-        """RG-CL-1: the insured accepts the approved amount of a section."""
-
+    class AmountAccepted(SettlementEventRules.AmountAccepted, Event):
         TOPIC = "claims_ledger:TravelClaimAmountAccepted"
-        section: str
-        amount: Decimal
-        calculation: int
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate._update(self.section, status=SectionStatus.AGREED, agreed=self.amount)
-
-    class SectionPaid(Event):
+    class SectionPaid(SettlementEventRules.SectionPaid, Event):
         TOPIC = "claims_ledger:TravelClaimSectionPaid"
-        section: str
-        amount: Decimal
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate._update(self.section, status=SectionStatus.PAID, paid=self.amount)
 
     # the deadline engine's events (C-SLA-1), with this aggregate's topics
     class DeadlineSet(DeadlineEventRules.Set, Event):
@@ -319,8 +281,9 @@ class TravelClaim(DeadlineTracking, Aggregate):
             return Stage.CONFIRMED
         return Stage.SUBMITTED
 
-    def _update(self, section: str, **changes: Any) -> None:
-        self.sections[section] = replace(self.sections[section], **changes)
+    @property
+    def payment_days_after_agreement(self) -> int:
+        return self.rules.payment_days_after_agreement
 
     # -- submission (TR-FLOW-1, TR-D-*, TR-A-1..3, TR-AS-1, TR-P-1) -----------------------------
 
@@ -590,12 +553,7 @@ class TravelClaim(DeadlineTracking, Aggregate):
             example_schedule=schedule.example,
             conditions_unmet=self._report_conditions(section),
         )
-        self.trigger_event(
-            self.CalculationRecorded,
-            **provenance.fields(),
-            **calculation.event_fields(state.calculations + 1),
-            rule_set=self.rule_set,
-        )
+        self._record_calculation(calculation, state, provenance)
 
     def _report_conditions(self, section: str) -> tuple[str, ...]:
         """TR-P-1 reports late or missing, stated on the calculation for the decision maker."""
@@ -644,46 +602,6 @@ class TravelClaim(DeadlineTracking, Aggregate):
             reason=reason,
         )
 
-    def accept_amount(
-        self,
-        *,
-        section: str,
-        provenance: Provenance,
-        calendar: WorkingDayCalendar = DEFAULT_CALENDAR,
-    ) -> None:
-        """The insured accepts the approved amount of one section (RG-CL-1, RG-CL-3)."""
-        state = self._require_section(section)
-        if state.status is not SectionStatus.APPROVED or state.payable is None:
-            raise RuleViolation(
-                "RG-CL-1",
-                f"section {section} of {self.case_label} is {state.status}; "
-                "an amount is accepted after the insurer approves it",
-            )
-        self.trigger_event(
-            self.AmountAccepted,
-            **provenance.fields(),
-            section=section,
-            amount=state.payable,
-            calculation=state.calculations,
-        )
-        self._set_deadline_of_kind(
-            "RG-CL-1",
-            Party.INSURER,
-            DeadlineKind.CALENDAR_DAYS,
-            self.rules.payment_days_after_agreement,
-            f"TravelClaimAmountAccepted v{self.version}",
-            provenance,
-            calendar,
-            subject=section,
-        )
-
-    def pay(self, *, section: str, amount: Decimal, provenance: Provenance) -> None:
-        state = self._require_section(section)
-        agreed = state.agreed if state.status is SectionStatus.AGREED else None
-        require_agreed_payment(self.case_label, section, state.status, agreed, amount)
-        self.trigger_event(self.SectionPaid, **provenance.fields(), section=section, amount=amount)
-        self._fulfil(f"RG-CL-1/{section}", provenance)
-
     # -- helpers --------------------------------------------------------------------------------
 
     def outstanding_documents(self) -> list[str]:
@@ -697,15 +615,6 @@ class TravelClaim(DeadlineTracking, Aggregate):
                 f"{at.isoformat()} is before {self.case_label} was submitted "
                 f"({self.submitted_at.isoformat()})",
             )
-
-    def _require_section(self, section: str) -> TravelSection:
-        if section not in self.sections:
-            raise RuleViolation(
-                "RG-CL-3",
-                f"{self.case_label} does not claim section {section}",
-                accepted=", ".join(self.sections),
-            )
-        return self.sections[section]
 
 
 def _ground_payload(ground: GroundStatement) -> dict[str, Any]:

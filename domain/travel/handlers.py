@@ -52,7 +52,7 @@ def submit(command: c.SubmitTravelClaim, ctx: HandlerContext) -> UUID:
         provenance=ctx.provenance,
         calendar=ctx.calendar,
     )
-    ctx.uow.add(TRAVEL_CLAIM, command.claim, claim)
+    ctx.uow.add(TRAVEL_CLAIM, command.claim, claim, command.name())
     return claim.id
 
 
@@ -144,7 +144,7 @@ def report_assistance_case(command: c.ReportAssistanceCase, ctx: HandlerContext)
         event_at=command.event_at,
         provenance=ctx.provenance,
     )
-    ctx.uow.add(ASSISTANCE_CASE, command.case, case)
+    ctx.uow.add(ASSISTANCE_CASE, command.case, case, command.name())
     return case.id
 
 
