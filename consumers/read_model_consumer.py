@@ -5,7 +5,8 @@ database transaction; (3) the offset is then committed to Kafka for tooling. The
 authority: on start, and on every partition assignment, the consumer seeks to the offsets it
 stored, so a message is never applied twice and never lost. Duplicates (same aggregate id and
 version) are skipped. A message that cannot be decoded or validated goes to the dead-letter
-topic with the reason in its headers, and consumption goes on.
+topic with the reason in its headers, and consumption goes on: not a valid envelope, an event
+type the ledger does not publish, or a payload that does not fit its event type's model.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
 
-from claims_ledger.infra.codec import UndecodableMessage, decode
+from claims_ledger.infra.codec import UndecodableMessage, decode, payload_of
 from claims_ledger.projections.read_model import ApplyResult, ChainBroken, ReadModelMixin
 
 log = structlog.get_logger(__name__)
@@ -122,6 +123,7 @@ class ReadModelConsumer:
                 raise UndecodableMessage(
                     f"message key {key!r} is not the aggregate id {published.aggregate_id}"
                 )
+            payload_of(published)
             result = self.read_model.apply(published, source, next_offset)
         except (UndecodableMessage, ChainBroken) as error:
             self._dead_letter(message, str(error))

@@ -523,13 +523,15 @@ def travel_lists(
 def schema(
     write: Annotated[Path | None, typer.Option(help="Write into this folder.")] = None,
 ) -> None:
-    """Print (or write) the JSON Schema of the published event envelope."""
-    from claims_ledger.infra.schemas import write_schemas
+    """Print the JSON Schema of the published envelope, or write the published message format
+    into a folder: the envelope's schema, one per event type, their union, and the event
+    reference beside the folder (`make schemas` writes docs/schemas and docs/events.md)."""
+    from claims_ledger.infra import schemas
 
     if write is None:
-        print(json.dumps(PublishedEvent.model_json_schema(), indent=2, sort_keys=True))
+        print(schemas.envelope_schema_text(), end="")
     else:
-        for path in write_schemas(write):
+        for path in schemas.write_schemas(write):
             out.print(f"wrote {path}", highlight=False)
 
 

@@ -23,6 +23,8 @@ from claims_ledger.domain.envelope import (
     event_id_for,
     seal,
 )
+from claims_ledger.domain.event_types import EVENT_TYPES, PayloadMismatch, event_type_name
+from claims_ledger.domain.payloads import EventPayload
 
 AGGREGATE_TYPES: dict[str, str] = {
     "claims_ledger:Complaint": "complaint",
@@ -34,7 +36,7 @@ AGGREGATE_TYPES: dict[str, str] = {
 }
 """Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
 
-_STANDARD = frozenset(
+ENVELOPE_ATTRIBUTES = frozenset(
     {
         "originator_id",
         "originator_version",
@@ -46,10 +48,17 @@ _STANDARD = frozenset(
         "rule_set",
     }
 )
+"""Event attributes the envelope carries in its own fields; every other attribute is the payload."""
 
 
 class UndecodableMessage(ValueError):
     """A Kafka message that is not a valid envelope; the reason says why."""
+
+
+class UnpublishableEvent(RuntimeError):
+    """A stored event whose payload does not fit its event type's published model: a
+    programming error (an event changed without its payload model, or an event type without
+    one). Nothing is published for it."""
 
 
 def json_safe(value: Any) -> Any:
@@ -69,8 +78,7 @@ def json_safe(value: Any) -> Any:
 
 
 def event_type_of(domain_event: Any) -> str:
-    topic: str = type(domain_event).TOPIC
-    return topic.rsplit(":", 1)[-1]
+    return event_type_name(type(domain_event))
 
 
 def unsealed_fields(domain_event: Any, aggregate_type: str) -> dict[str, Any]:
@@ -85,7 +93,7 @@ def unsealed_fields(domain_event: Any, aggregate_type: str) -> dict[str, Any]:
         "occurred_at": attrs["occurred_at"],
         "recorded_at": domain_event.timestamp,
         "rule_set": attrs.get("rule_set"),
-        "payload": {k: json_safe(v) for k, v in attrs.items() if k not in _STANDARD},
+        "payload": {k: json_safe(v) for k, v in attrs.items() if k not in ENVELOPE_ATTRIBUTES},
         "correlation_id": attrs["correlation_id"],
         "causation_id": attrs["causation_id"],
     }
@@ -143,6 +151,30 @@ class EnvelopeChain:
                 f"event store holds no version {version - 1} of aggregate {aggregate_id}"
             )
         return last[1]
+
+
+def publishable(published: PublishedEvent) -> PublishedEvent:
+    """The envelope, once its payload fits its event type's model (docs/events.md); raises
+    UnpublishableEvent otherwise."""
+    try:
+        EVENT_TYPES.validate(published.event_type, published.payload, published.aggregate_type)
+    except PayloadMismatch as error:
+        raise UnpublishableEvent(
+            f"{published.event_type} v{published.version} of {published.aggregate_id} "
+            f"is not published: {error}"
+        ) from None
+    return published
+
+
+def payload_of(published: PublishedEvent) -> EventPayload:
+    """A received envelope's payload as its event type's model; raises UndecodableMessage
+    naming the unknown event type or what does not fit."""
+    try:
+        return EVENT_TYPES.validate(
+            published.event_type, published.payload, published.aggregate_type
+        )
+    except PayloadMismatch as error:
+        raise UndecodableMessage(str(error)) from None
 
 
 def encode(published: PublishedEvent) -> bytes:

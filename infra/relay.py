@@ -1,7 +1,10 @@
 """The relay (transactional outbox): publishes the event store's notification log to Kafka.
 
-Order, for every batch: read notifications after the recorded position, send them (key =
-aggregate id, so each case keeps its order), wait for every ack, then record the new position.
+Order, for every batch: read notifications after the recorded position, check each payload
+against its event type's model, send them (key = aggregate id, so each case keeps its order),
+wait for every ack, then record the new position. A payload that does not fit stops the relay
+at that event, with its batch's position unrecorded: it is a programming error, and it is never
+sent for consumers to reject.
 A crash anywhere re-sends from the last recorded position: at-least-once, and consumers
 deduplicate by (aggregate id, version).
 """
@@ -15,7 +18,7 @@ import structlog
 from eventsourcing.persistence import Tracking
 
 from claims_ledger.domain.ledger import Ledger
-from claims_ledger.infra.codec import encode
+from claims_ledger.infra.codec import encode, publishable
 from claims_ledger.infra.kafka_io import producer
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import envelope_chain, relay_tracking_recorder
@@ -46,7 +49,9 @@ class Relay:
             return 0
         futures = []
         for notification in notifications:
-            published = self.chain.envelope(self.ledger.mapper.to_domain_event(notification))
+            published = publishable(
+                self.chain.envelope(self.ledger.mapper.to_domain_event(notification))
+            )
             futures.append(
                 self.producer.send(
                     self.settings.topic(published.aggregate_type),
