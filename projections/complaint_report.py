@@ -11,30 +11,22 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from claims_ledger.domain.clock import WIB
 from claims_ledger.domain.complaints.report import quarter_bounds, report_due
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.event_log import EventRow
 
-
-@dataclass(frozen=True)
-class EventRow:
-    """One applied event as the read model keeps it (the auditor's event log)."""
-
-    aggregate_id: str
-    version: int
-    aggregate_type: str
-    event_type: str
-    occurred_at: datetime
-    recorded_at: datetime
-    rule_set: str | None
-    correlation_id: str
-    prev_hash: str
-    hash: str
-    payload: dict[str, Any]
+__all__ = [
+    "SECTIONS",
+    "SUMMARY_KEYS",
+    "EventRow",  # moved to event_log; still importable from here
+    "quarterly_report",
+    "report_csv",
+    "report_figures",
+]
 
 
 def _in(moment: datetime | None, quarter: str) -> bool:
