@@ -1,19 +1,45 @@
-"""Claims read models: status per section (RG-CL-3), documents requested / received /
-outstanding (EC-S-3, TR-D-*, RG-CL-2), every payout calculation with its trace (C-CALC-1), what
-remains of each policy's Section IV aggregates (EC-IV-1), where each travel claim is in its
-submission flow (TR-FLOW-1), and the assistance cases (TR-AS-1).
+"""Claims read models, shared by property and travel claims: status per section (RG-CL-3,
+table `claim_sections`), documents requested / received / outstanding (EC-S-3, TR-D-*, RG-CL-2,
+`claim_documents`), every payout calculation with its trace (C-CALC-1, `claim_calculations`),
+and what remains of each policy's Section IV aggregates (EC-IV-1, `policy_aggregates`).
 
-Property and travel claims share the section, document and calculation tables: a travel event
-`TravelClaimX` changes them as the property event `ClaimX` does, and adds its own rows."""
+A travel claim's step changes these tables as the property claim's step of the same name does;
+where it is registered for both event classes, one handler serves both. The travel claim's own
+flow and the assistance cases have read models of their own (travel_claims, assistance_cases).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from claims_ledger.domain.complaints.complaint import Complaint
+from claims_ledger.domain.complaints.report import QuarterlyComplaintReport
 from claims_ledger.domain.envelope import PublishedEvent
+from claims_ledger.domain.estatecare.policy import Policy
+from claims_ledger.domain.estatecare.property_claim import PropertyClaim
+from claims_ledger.domain.travel.assistance import AssistanceCase
+from claims_ledger.domain.travel.claim import TravelClaim
+from claims_ledger.projections.assistance_cases import AssistanceCaseRow
+from claims_ledger.projections.dispatch import Load, Projection, existing
+from claims_ledger.projections.tables import Table
+from claims_ledger.projections.travel_claims import TravelClaimRow
+
+__all__ = [
+    "CALCULATIONS",
+    "DOCUMENTS",
+    "POLICY_AGGREGATES",
+    "PROJECTION",
+    "SECTIONS",
+    "AssistanceCaseRow",  # moved to assistance_cases; still importable from here
+    "CalculationRow",
+    "ClaimDocumentRow",
+    "ClaimSectionRow",
+    "PolicyAggregateRow",
+    "TravelClaimRow",  # moved to travel_claims; still importable from here
+]
 
 
 @dataclass(frozen=True)
@@ -58,246 +84,206 @@ class PolicyAggregateRow:
     reserved: str
 
 
-@dataclass(frozen=True)
-class TravelClaimRow:
-    claim_id: str
-    reference: str
-    policy_number: str
-    plan: str
-    trip_start: str
-    trip_end: str
-    ground: str | None
-    stage: str
-    sections_open: int
-    submitted_at: datetime
-    confirmed_at: datetime | None
-    complete_at: datetime | None
-    originals_at: datetime | None
-    updated_at: datetime
+SECTIONS = Table("claim_sections", ClaimSectionRow, ("claim_id", "section"))
+DOCUMENTS = Table("claim_documents", ClaimDocumentRow, ("claim_id", "document"))
+CALCULATIONS = Table("claim_calculations", CalculationRow, ("claim_id", "section", "number"))
+POLICY_AGGREGATES = Table("policy_aggregates", PolicyAggregateRow, ("policy_number", "category"))
+
+PROJECTION = Projection("claims", SECTIONS, DOCUMENTS, CALCULATIONS, POLICY_AGGREGATES)
+PROJECTION.ignore_aggregates(Complaint, QuarterlyComplaintReport, AssistanceCase)
+PROJECTION.ignore(
+    Policy.Issued,
+    # steps that change no section, document or calculation row
+    PropertyClaim.WrittenNoticeGiven,
+    PropertyClaim.Surveyed,
+    PropertyClaim.PhotoDocumentationApproved,
+    PropertyClaim.RepairOrCleanUpRecorded,
+    PropertyClaim.ReinstatementEvidenced,
+    PropertyClaim.MedicalExaminationRequired,
+    PropertyClaim.MedicalExaminationDone,
+    TravelClaim.ReceiptConfirmed,
+    TravelClaim.CompletenessConfirmed,
+    TravelClaim.OriginalsReceived,
+    TravelClaim.PoliceReportRecorded,
+    # deadlines are the deadlines read model's
+    PropertyClaim.DeadlineSet,
+    PropertyClaim.DeadlineMet,
+    PropertyClaim.DeadlineExtended,
+    PropertyClaim.DeadlineBreached,
+    PropertyClaim.BreachClosed,
+    PropertyClaim.DeadlineCancelled,
+    TravelClaim.DeadlineSet,
+    TravelClaim.DeadlineMet,
+    TravelClaim.DeadlineExtended,
+    TravelClaim.DeadlineBreached,
+    TravelClaim.BreachClosed,
+    TravelClaim.DeadlineCancelled,
+)
 
 
-@dataclass(frozen=True)
-class AssistanceCaseRow:
-    """TR-AS-1. The insured's name and medical condition stay in the event store."""
-
-    case_id: str
-    reference: str
-    section: str
-    service: str
-    policy_number: str
-    location: str
-    reported_by: str
-    event_at: datetime
-    reported_at: datetime
-    report_delay_seconds: int
-    arrangement: str | None
-    arranged_at: datetime | None
-    outcome: str | None
-    closed_at: datetime | None
-
-
-TRAVEL_PREFIX = "TravelClaim"
-TRAVEL_STAGES = {
-    "TravelClaimReceiptConfirmed": ("confirmed", "confirmed_at"),
-    "TravelClaimDocumentsRequested": ("awaiting_documents", None),
-    "TravelClaimCompletenessConfirmed": ("complete", "complete_at"),
-    "TravelClaimOriginalsReceived": ("originals_received", "originals_at"),
-}
-
-Load = Callable[[type[Any], dict[str, Any]], Any]
-
-
-def claim_rows(event: PublishedEvent, load: Load) -> list[Any]:
-    """The rows an event changes; `load(row_type, key)` reads a row's current state."""
+def _claimed(event: PublishedEvent, sections: Iterable[str]) -> list[ClaimSectionRow]:
     p: Any = event.payload
-    kind = event.event_type
-    if event.aggregate_type == "policy" and kind == "PolicySectionIVReserved":
-        return [
-            PolicyAggregateRow(
-                str(p["policy_number"]),
-                str(p["category"]),
-                str(p["aggregate_limit"]),
-                str(p["reserved_after"]),
-            )
-        ]
-    if event.aggregate_type != "claim":
-        return []
-    if kind.startswith("AssistanceCase"):
-        return _assistance_rows(event, load)
-    extra: list[Any] = []
-    if kind.startswith(TRAVEL_PREFIX):
-        extra = _travel_rows(event, load)
-        kind = "Claim" + kind.removeprefix(TRAVEL_PREFIX)
-    return [*_claim_rows(event, kind, load), *extra]
+    return [
+        ClaimSectionRow(
+            claim_id=str(event.aggregate_id),
+            section=section,
+            reference=str(p["reference"]),
+            policy_number=str(p["policy_number"]),
+            status="claimed",
+            calculations=0,
+            payable=None,
+            agreed=None,
+            paid=None,
+            updated_at=event.occurred_at,
+        )
+        for section in sections
+    ]
 
 
-def _claim_rows(event: PublishedEvent, kind: str, load: Load) -> list[Any]:
+def _section_changed(event: PublishedEvent, load: Load, **changes: Any) -> ClaimSectionRow:
+    key = {"claim_id": str(event.aggregate_id), "section": str(event.payload["section"])}
+    current = existing(load, SECTIONS, key, event, after="claim (no such section)")
+    return replace(current, **changes, updated_at=event.occurred_at)
+
+
+@PROJECTION.on(PropertyClaim.Reported)
+def _property_claim_reported(event: PublishedEvent, load: Load) -> list[ClaimSectionRow]:
+    """A property claim names its sections (EC-N-1)."""
+    sections: Any = event.payload["sections"]
+    return _claimed(event, (str(s) for s in sections))
+
+
+@PROJECTION.on(TravelClaim.Submitted)
+def _travel_claim_submitted(event: PublishedEvent, load: Load) -> list[object]:
+    """A travel claim lists its sections as objects, and brings the documents its lists require
+    (TR-D-0, TR-D-A … TR-D-J): each required one requested, those the soft copy included
+    received at submission, and any extra one included received only."""
     p: Any = event.payload
-    claim = str(event.aggregate_id)
-    if kind in ("ClaimReported", "ClaimSubmitted"):
-        return [
-            ClaimSectionRow(
-                claim,
-                str(s),
-                str(p["reference"]),
-                str(p["policy_number"]),
-                "claimed",
-                0,
-                None,
-                None,
-                None,
-                event.occurred_at,
+    claim, at = str(event.aggregate_id), event.occurred_at
+    required: dict[str, list[str]] = {}
+    for section, documents in p["required"].items():
+        for document in documents:
+            required.setdefault(str(document), []).append(str(section))
+    included = {str(d) for d in p["documents"]}
+    return [
+        *_claimed(event, (str(s["section"]) for s in p["sections"])),
+        *(
+            ClaimDocumentRow(
+                claim_id=claim,
+                document=document,
+                section=",".join(sections),
+                requested_at=at,
+                received_at=at if document in included else None,
             )
-            for s in _section_ids(p["sections"])
-        ]
-    if kind == "ClaimDocumentsRequested":
-        rows = []
-        for document in p["documents"]:
-            current = load(ClaimDocumentRow, {"claim_id": claim, "document": document})
-            rows.append(
-                replace(current, section=str(p["section"]), requested_at=event.occurred_at)
-                if current
-                else ClaimDocumentRow(
-                    claim, str(document), str(p["section"]), event.occurred_at, None
-                )
+            for document, sections in required.items()
+        ),
+        *(
+            ClaimDocumentRow(
+                claim_id=claim, document=document, section=None, requested_at=None, received_at=at
             )
-        return rows
-    if kind == "ClaimDocumentsReceived":
-        rows = []
-        for document in p["documents"]:
-            current = load(ClaimDocumentRow, {"claim_id": claim, "document": document})
-            rows.append(
-                replace(current, received_at=event.occurred_at)
-                if current
-                else ClaimDocumentRow(claim, str(document), None, None, event.occurred_at)
-            )
-        return rows
-    changes: dict[str, Any] = {}
-    extra: list[Any] = []
-    if kind == "ClaimCalculationRecorded":
-        changes = {
-            "status": "assessed",
-            "calculations": int(str(p["number"])),
-            "payable": str(p["payable"]),
-            "agreed": None,
-        }
-        extra = [
-            CalculationRow(
-                claim,
-                str(p["section"]),
-                int(str(p["number"])),
-                event.occurred_at,
-                str(p["payable"]),
-                event.rule_set or "",
-                {
-                    "inputs": p["inputs"],
-                    "steps": p["steps"],
-                    "conditions_unmet": p["conditions_unmet"],
-                },
-            )
-        ]
-    elif kind == "ClaimSectionDecided":
-        changes = {"status": str(p["decision"])}
-    elif kind == "ClaimAmountAccepted":
-        changes = {"status": "agreed", "agreed": str(p["amount"])}
-    elif kind == "ClaimSectionPaid":
-        changes = {"status": "paid", "paid": str(p["amount"])}
-    else:
-        return []
-    current = load(ClaimSectionRow, {"claim_id": claim, "section": str(p["section"])})
-    return [replace(current, **changes, updated_at=event.occurred_at), *extra]
+            for document in sorted(included - set(required))
+        ),
+    ]
 
 
-def _section_ids(sections: Any) -> list[str]:
-    """A property claim lists its sections by name, a travel claim as objects."""
-    return [str(s["section"]) if isinstance(s, dict) else str(s) for s in sections]
-
-
-def _travel_rows(event: PublishedEvent, load: Load) -> list[Any]:
-    """The travel claim's own rows: its stage (TR-FLOW-1), and at submission the documents its
-    lists require (TR-D-0, TR-D-A … TR-D-J) and those the soft copy included."""
+@PROJECTION.on(PropertyClaim.DocumentsRequested, TravelClaim.DocumentsRequested)
+def _documents_requested(event: PublishedEvent, load: Load) -> list[ClaimDocumentRow]:
     p: Any = event.payload
-    kind = event.event_type
-    claim = str(event.aggregate_id)
-    at = event.occurred_at
-    if kind == "TravelClaimSubmitted":
-        required: dict[str, list[str]] = {}
-        for section, documents in p["required"].items():
-            for document in documents:
-                required.setdefault(str(document), []).append(str(section))
-        included = {str(d) for d in p["documents"]}
-        ground = p["ground"]
-        return [
-            TravelClaimRow(
-                claim,
-                str(p["reference"]),
-                str(p["policy_number"]),
-                str(p["plan"]),
-                str(p["trip_start"]),
-                str(p["trip_end"]),
-                None if ground is None else f"{ground['ground']}:{ground['event']}",
-                "submitted",
-                len(p["sections"]),
-                at,
-                None,
-                None,
-                None,
-                at,
-            ),
-            *(
-                ClaimDocumentRow(claim, d, ",".join(sections), at, at if d in included else None)
-                for d, sections in required.items()
-            ),
-            *(ClaimDocumentRow(claim, d, None, None, at) for d in sorted(included - set(required))),
-        ]
-    current = load(TravelClaimRow, {"claim_id": claim})
-    if kind in TRAVEL_STAGES:
-        stage, column = TRAVEL_STAGES[kind]
-        changes: dict[str, Any] = {"stage": stage, "updated_at": at}
-        if column:
-            changes[column] = at
-        return [replace(current, **changes)]
-    settled = kind == "TravelClaimSectionPaid" or (
-        kind == "TravelClaimSectionDecided" and p["decision"] == "declined"
-    )
-    if settled:
-        left = current.sections_open - 1
-        return [
-            replace(
-                current,
-                sections_open=left,
-                stage="settled" if left == 0 else current.stage,
-                updated_at=at,
+    claim, section, at = str(event.aggregate_id), str(p["section"]), event.occurred_at
+    rows = []
+    for document in p["documents"]:
+        current = load(DOCUMENTS, {"claim_id": claim, "document": document})
+        rows.append(
+            ClaimDocumentRow(
+                claim_id=claim,
+                document=str(document),
+                section=section,
+                requested_at=at,
+                received_at=None,
             )
-        ]
-    return []
+            if current is None
+            else replace(current, section=section, requested_at=at)
+        )
+    return rows
 
 
-def _assistance_rows(event: PublishedEvent, load: Load) -> list[Any]:
+@PROJECTION.on(PropertyClaim.DocumentsReceived, TravelClaim.DocumentsReceived)
+def _documents_received(event: PublishedEvent, load: Load) -> list[ClaimDocumentRow]:
     p: Any = event.payload
-    case = str(event.aggregate_id)
-    if event.event_type == "AssistanceCaseReported":
-        return [
-            AssistanceCaseRow(
-                case,
-                str(p["reference"]),
-                str(p["section"]),
-                str(p["service"]),
-                str(p["policy_number"]),
-                str(p["location"]),
-                str(p["reported_by"]),
-                datetime.fromisoformat(str(p["event_at"])),
-                event.occurred_at,
-                int(str(p["report_delay_seconds"])),
-                None,
-                None,
-                None,
-                None,
+    claim, at = str(event.aggregate_id), event.occurred_at
+    rows = []
+    for document in p["documents"]:
+        current = load(DOCUMENTS, {"claim_id": claim, "document": document})
+        rows.append(
+            ClaimDocumentRow(
+                claim_id=claim,
+                document=str(document),
+                section=None,
+                requested_at=None,
+                received_at=at,
             )
-        ]
-    current = load(AssistanceCaseRow, {"case_id": case})
-    if event.event_type == "AssistanceCaseArranged":
-        return [replace(current, arrangement=str(p["arrangement"]), arranged_at=event.occurred_at)]
-    if event.event_type == "AssistanceCaseClosed":
-        return [replace(current, outcome=str(p["outcome"]), closed_at=event.occurred_at)]
-    return []
+            if current is None
+            else replace(current, received_at=at)
+        )
+    return rows
+
+
+@PROJECTION.on(PropertyClaim.CalculationRecorded, TravelClaim.CalculationRecorded)
+def _calculation_recorded(event: PublishedEvent, load: Load) -> list[object]:
+    """C-CALC-1: a new calculation assesses the section afresh (an earlier agreement lapses)
+    and is kept with its inputs, steps and unmet conditions."""
+    p: Any = event.payload
+    number = int(str(p["number"]))
+    return [
+        _section_changed(
+            event,
+            load,
+            status="assessed",
+            calculations=number,
+            payable=str(p["payable"]),
+            agreed=None,
+        ),
+        CalculationRow(
+            claim_id=str(event.aggregate_id),
+            section=str(p["section"]),
+            number=number,
+            calculated_at=event.occurred_at,
+            payable=str(p["payable"]),
+            rule_set=event.rule_set or "",
+            trace={
+                "inputs": p["inputs"],
+                "steps": p["steps"],
+                "conditions_unmet": p["conditions_unmet"],
+            },
+        ),
+    ]
+
+
+@PROJECTION.on(TravelClaim.SectionDecided)
+def _section_decided(event: PublishedEvent, load: Load) -> list[ClaimSectionRow]:
+    return [_section_changed(event, load, status=str(event.payload["decision"]))]
+
+
+@PROJECTION.on(PropertyClaim.AmountAccepted, TravelClaim.AmountAccepted)
+def _amount_accepted(event: PublishedEvent, load: Load) -> list[ClaimSectionRow]:
+    """RG-CL-1: the insured and the insurer agree on the section's amount."""
+    return [_section_changed(event, load, status="agreed", agreed=str(event.payload["amount"]))]
+
+
+@PROJECTION.on(PropertyClaim.SectionPaid, TravelClaim.SectionPaid)
+def _section_paid(event: PublishedEvent, load: Load) -> list[ClaimSectionRow]:
+    return [_section_changed(event, load, status="paid", paid=str(event.payload["amount"]))]
+
+
+@PROJECTION.on(Policy.SectionIVReserved)
+def _section_iv_reserved(event: PublishedEvent, load: Load) -> list[PolicyAggregateRow]:
+    """EC-IV-1: the reservation states what the category has taken in total."""
+    p: Any = event.payload
+    return [
+        PolicyAggregateRow(
+            policy_number=str(p["policy_number"]),
+            category=str(p["category"]),
+            aggregate_limit=str(p["aggregate_limit"]),
+            reserved=str(p["reserved_after"]),
+        )
+    ]

@@ -10,31 +10,35 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from claims_ledger.domain.clock import WIB
-from claims_ledger.domain.complaints.report import quarter_bounds, report_due
+from claims_ledger.domain.complaints.complaint import Complaint
+from claims_ledger.domain.complaints.report import (
+    QuarterlyComplaintReport,
+    quarter_bounds,
+    report_due,
+)
+from claims_ledger.domain.estatecare.policy import Policy
+from claims_ledger.domain.estatecare.property_claim import PropertyClaim
+from claims_ledger.domain.travel.assistance import AssistanceCase
+from claims_ledger.domain.travel.claim import TravelClaim
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.dispatch import Dispatch
+from claims_ledger.projections.event_log import EventRow
 
-
-@dataclass(frozen=True)
-class EventRow:
-    """One applied event as the read model keeps it (the auditor's event log)."""
-
-    aggregate_id: str
-    version: int
-    aggregate_type: str
-    event_type: str
-    occurred_at: datetime
-    recorded_at: datetime
-    rule_set: str | None
-    correlation_id: str
-    prev_hash: str
-    hash: str
-    payload: dict[str, Any]
+__all__ = [
+    "COUNTS",
+    "SECTIONS",
+    "SUMMARY_KEYS",
+    "EventRow",  # moved to event_log; still importable from here
+    "quarterly_report",
+    "report_csv",
+    "report_figures",
+]
 
 
 def _in(moment: datetime | None, quarter: str) -> bool:
@@ -44,39 +48,95 @@ def _in(moment: datetime | None, quarter: str) -> bool:
     return first <= moment.astimezone(WIB).date() <= last
 
 
+@dataclass
+class _Tally:
+    """What the event log says of one quarter, event by event."""
+
+    quarter: str
+    received: dict[str, EventRow] = field(default_factory=dict)
+    ended: dict[str, datetime] = field(default_factory=dict)
+    resolved: int = 0
+    closed_incomplete: int = 0
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    productions: list[dict[str, Any]] = field(default_factory=list)
+
+    def ends(self, e: EventRow) -> bool:
+        """Note when a complaint ended (its first end); True when that was in the quarter."""
+        self.ended.setdefault(e.aggregate_id, e.occurred_at)
+        return _in(e.occurred_at, self.quarter)
+
+
+COUNTS = Dispatch[Callable[[_Tally, EventRow], None]]("quarterly report")
+COUNTS.ignore_aggregates(Policy, PropertyClaim, TravelClaim, AssistanceCase)
+COUNTS.ignore(
+    QuarterlyComplaintReport.Created,
+    # steps of a complaint in progress
+    Complaint.InitialResponseGiven,
+    Complaint.DocumentsSubmitted,
+    Complaint.DocumentsCompleted,
+    Complaint.MovedToWrittenTrack,
+    Complaint.Verified,
+    Complaint.Registered,
+    Complaint.Forwarded,
+    Complaint.Analysed,
+    # follows a resolution: the complaint ended when it was resolved
+    Complaint.Closed,
+    # SLA figures come from the deadlines read model
+    Complaint.DeadlineSet,
+    Complaint.DeadlineMet,
+    Complaint.DeadlineExtended,
+    Complaint.DeadlineBreached,
+    Complaint.BreachClosed,
+    Complaint.DeadlineCancelled,
+)
+
+
+@COUNTS.on(Complaint.Received)
+def _received(tally: _Tally, e: EventRow) -> None:
+    tally.received[e.aggregate_id] = e
+
+
+@COUNTS.on(Complaint.Resolved)
+def _resolved(tally: _Tally, e: EventRow) -> None:
+    if tally.ends(e):
+        tally.resolved += 1
+        tally.by_outcome[str(e.payload["outcome"])] += 1
+
+
+@COUNTS.on(Complaint.ClosedIncomplete)
+def _closed_incomplete(tally: _Tally, e: EventRow) -> None:
+    if tally.ends(e):
+        tally.closed_incomplete += 1
+
+
+@COUNTS.on(QuarterlyComplaintReport.Produced)
+def _produced(tally: _Tally, e: EventRow) -> None:
+    if e.payload["quarter"] == tally.quarter:
+        tally.productions.append(
+            {
+                "produced_at": e.occurred_at.isoformat(),
+                "late_by_seconds": e.payload["late_by_seconds"],
+                "content_sha256": e.payload.get("content_sha256"),
+            }
+        )
+
+
 def quarterly_report(
     quarter: str, events: Iterable[EventRow], deadlines: Iterable[DeadlineRow]
 ) -> dict[str, Any]:
     _, last = quarter_bounds(quarter)
-    received: dict[str, EventRow] = {}
-    ended: dict[str, datetime] = {}
-    resolved, closed_incomplete, by_outcome = 0, 0, Counter[str]()
-    productions: list[dict[str, Any]] = []
+    tally = _Tally(quarter)
     for e in events:
-        if e.event_type == "ComplaintReceived":
-            received[e.aggregate_id] = e
-        elif e.event_type in ("ComplaintResolved", "ComplaintClosedIncomplete"):
-            ended.setdefault(e.aggregate_id, e.occurred_at)
-            if _in(e.occurred_at, quarter):
-                if e.event_type == "ComplaintResolved":
-                    resolved += 1
-                    by_outcome[str(e.payload["outcome"])] += 1
-                else:
-                    closed_incomplete += 1
-        elif e.event_type == "QuarterlyComplaintReportProduced" and e.payload["quarter"] == quarter:
-            productions.append(
-                {
-                    "produced_at": e.occurred_at.isoformat(),
-                    "late_by_seconds": e.payload["late_by_seconds"],
-                    "content_sha256": e.payload.get("content_sha256"),
-                }
-            )
+        count = COUNTS.handler(e.aggregate_type, e.event_type)
+        if count is not None:
+            count(tally, e)
+    received = tally.received
     in_quarter = [r for r in received.values() if _in(r.occurred_at, quarter)]
     in_progress = sum(
         1
         for cid, r in received.items()
         if r.occurred_at.astimezone(WIB).date() <= last
-        and (cid not in ended or ended[cid].astimezone(WIB).date() > last)
+        and (cid not in tally.ended or tally.ended[cid].astimezone(WIB).date() > last)
     )
     due_in_quarter = [
         d
@@ -95,8 +155,8 @@ def quarterly_report(
         "rule": "RG-CP-6",
         "due": report_due(quarter).isoformat(),
         "received": len(in_quarter),
-        "resolved": resolved,
-        "closed_incomplete": closed_incomplete,
+        "resolved": tally.resolved,
+        "closed_incomplete": tally.closed_incomplete,
         "in_progress_at_quarter_end": in_progress,
         "received_by_channel": dict(
             sorted(Counter(str(r.payload["channel"]) for r in in_quarter).items())
@@ -106,9 +166,9 @@ def quarterly_report(
                 Counter(str(r.payload.get("product") or "unspecified") for r in in_quarter).items()
             )
         ),
-        "resolved_by_outcome": dict(sorted(by_outcome.items())),
+        "resolved_by_outcome": dict(sorted(tally.by_outcome.items())),
         "sla_deadlines_due_in_quarter": dict(sorted(sla.items())),
-        "productions": productions,
+        "productions": tally.productions,
     }
 
 

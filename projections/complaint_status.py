@@ -1,24 +1,22 @@
 """Complaint status: one row per complaint (id, reference, state, track, channel, receipt,
-outcome, last event)."""
+outcome, SLA breaches, last event), table `complaint_status`. Every complaint event stamps the
+row with its type, time and version; some also move the complaint's state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
+from claims_ledger.domain.complaints.complaint import Complaint
+from claims_ledger.domain.complaints.report import QuarterlyComplaintReport
 from claims_ledger.domain.envelope import PublishedEvent
-
-STATE_AFTER: dict[str, str] = {
-    "ComplaintReceived": "received",
-    "ComplaintDocumentsCompleted": "documents_complete",
-    "ComplaintVerified": "verified",
-    "ComplaintRegistered": "registered",
-    "ComplaintForwarded": "forwarded",
-    "ComplaintAnalysed": "analysed",
-    "ComplaintResolved": "resolved",
-    "ComplaintClosed": "closed",
-    "ComplaintClosedIncomplete": "closed_incomplete",
-}
+from claims_ledger.domain.estatecare.policy import Policy
+from claims_ledger.domain.estatecare.property_claim import PropertyClaim
+from claims_ledger.domain.travel.assistance import AssistanceCase
+from claims_ledger.domain.travel.claim import TravelClaim
+from claims_ledger.projections.dispatch import Load, Projection, existing
+from claims_ledger.projections.tables import Table
 
 
 @dataclass(frozen=True)
@@ -41,16 +39,39 @@ class ComplaintStatus:
     version: int
 
 
-def fold(current: ComplaintStatus | None, event: PublishedEvent) -> ComplaintStatus | None:
-    """The complaint's status after `event` (None before a complaint's first event)."""
-    if event.aggregate_type != "complaint":
-        return current
+STATUS = Table("complaint_status", ComplaintStatus, ("complaint_id",))
+
+PROJECTION = Projection("complaint status", STATUS)
+PROJECTION.ignore_aggregates(
+    QuarterlyComplaintReport, Policy, PropertyClaim, TravelClaim, AssistanceCase
+)
+
+
+def _current(event: PublishedEvent, load: Load) -> ComplaintStatus:
+    key = {"complaint_id": str(event.aggregate_id)}
+    return existing(load, STATUS, key, event, after="ComplaintReceived")
+
+
+def _stamped(row: ComplaintStatus, event: PublishedEvent, **changes: Any) -> list[ComplaintStatus]:
+    return [
+        replace(
+            row,
+            **changes,
+            last_event_type=event.event_type,
+            last_event_at=event.occurred_at,
+            version=event.version,
+        )
+    ]
+
+
+@PROJECTION.on(Complaint.Received)
+def _received(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
     payload = event.payload
-    if event.event_type == "ComplaintReceived":
-        return ComplaintStatus(
+    return [
+        ComplaintStatus(
             complaint_id=str(event.aggregate_id),
             reference=str(payload["reference"]),
-            state=STATE_AFTER[event.event_type],
+            state="received",
             track=str(payload["track"]),
             channel=str(payload["channel"]),
             form=str(payload["form"]),
@@ -65,25 +86,76 @@ def fold(current: ComplaintStatus | None, event: PublishedEvent) -> ComplaintSta
             last_event_at=event.occurred_at,
             version=event.version,
         )
-    if current is None:
-        raise ValueError(
-            f"{event.event_type} v{event.version} for complaint {event.aggregate_id} "
-            "arrived before its ComplaintReceived"
-        )
-    changes: dict[str, object] = {}
-    if event.event_type == "ComplaintMovedToWrittenTrack":
-        changes["track"] = "written"
-    if event.event_type == "ComplaintRegistered":
-        changes["registration_number"] = str(payload["registration_number"])
-    if event.event_type == "ComplaintResolved":
-        changes["outcome"] = str(payload["outcome"])
-    if event.event_type == "ComplaintDeadlineBreached":
-        changes["breaches"] = current.breaches + 1
-    return replace(
-        current,
-        **changes,  # type: ignore[arg-type]
-        state=STATE_AFTER.get(event.event_type, current.state),
-        last_event_type=event.event_type,
-        last_event_at=event.occurred_at,
-        version=event.version,
+    ]
+
+
+@PROJECTION.on(
+    Complaint.InitialResponseGiven,
+    Complaint.DocumentsSubmitted,
+    Complaint.DeadlineSet,
+    Complaint.DeadlineMet,
+    Complaint.DeadlineExtended,
+    Complaint.BreachClosed,
+    Complaint.DeadlineCancelled,
+)
+def _recorded(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    """A step that leaves the state as it is."""
+    return _stamped(_current(event, load), event)
+
+
+@PROJECTION.on(Complaint.DocumentsCompleted)
+def _documents_completed(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="documents_complete")
+
+
+@PROJECTION.on(Complaint.MovedToWrittenTrack)
+def _moved_to_written_track(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, track="written")
+
+
+@PROJECTION.on(Complaint.DeadlineBreached)
+def _deadline_breached(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    current = _current(event, load)
+    return _stamped(current, event, breaches=current.breaches + 1)
+
+
+@PROJECTION.on(Complaint.Verified)
+def _verified(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="verified")
+
+
+@PROJECTION.on(Complaint.Registered)
+def _registered(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(
+        _current(event, load),
+        event,
+        state="registered",
+        registration_number=str(event.payload["registration_number"]),
     )
+
+
+@PROJECTION.on(Complaint.Forwarded)
+def _forwarded(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="forwarded")
+
+
+@PROJECTION.on(Complaint.Analysed)
+def _analysed(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="analysed")
+
+
+@PROJECTION.on(Complaint.Resolved)
+def _resolved(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(
+        _current(event, load), event, state="resolved", outcome=str(event.payload["outcome"])
+    )
+
+
+@PROJECTION.on(Complaint.Closed)
+def _closed(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="closed")
+
+
+@PROJECTION.on(Complaint.ClosedIncomplete)
+def _closed_incomplete(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
+    return _stamped(_current(event, load), event, state="closed_incomplete")

@@ -4,13 +4,21 @@ rule set it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from claims_ledger.domain.clock import WIB
-from claims_ledger.projections.complaint_report import EventRow
+from claims_ledger.domain.complaints.complaint import Complaint
+from claims_ledger.domain.complaints.report import QuarterlyComplaintReport
+from claims_ledger.domain.estatecare.policy import Policy
+from claims_ledger.domain.estatecare.property_claim import PropertyClaim
+from claims_ledger.domain.travel.assistance import AssistanceCase
+from claims_ledger.domain.travel.claim import TravelClaim
 from claims_ledger.projections.complaint_status import ComplaintStatus
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.dispatch import Dispatch
+from claims_ledger.projections.event_log import EventRow
 
 
 def wib(moment: datetime | None) -> str | None:
@@ -23,40 +31,105 @@ def _late(occurred_at: datetime, recorded_at: datetime) -> str | None:
     return str(timedelta(seconds=int(late.total_seconds()))) if late > timedelta(hours=1) else None
 
 
+Payload = dict[str, Any]
+
+DETAILS = Dispatch[Callable[[Payload], str]]("complaint timeline")
+"""Per complaint event type, the details line of its step."""
+DETAILS.ignore_aggregates(
+    QuarterlyComplaintReport, Policy, PropertyClaim, TravelClaim, AssistanceCase
+)
+# the step's name says it all
+DETAILS.ignore(Complaint.DocumentsCompleted, Complaint.Verified, Complaint.Closed)
+
+
+def _due(p: Payload) -> str | None:
+    return wib(datetime.fromisoformat(p["deadline"]["due"]))
+
+
+@DETAILS.on(Complaint.Received)
+def _received(p: Payload) -> str:
+    represented = ", represented" if p.get("represented") else ""
+    return f"via {p['channel']}, {p['form']}, track {p['track']}{represented}"
+
+
+@DETAILS.on(Complaint.InitialResponseGiven)
+def _initial_response_given(p: Payload) -> str:
+    return f"acknowledged as {p['registration_reference']}"
+
+
+@DETAILS.on(Complaint.DocumentsSubmitted)
+def _documents_submitted(p: Payload) -> str:
+    return ", ".join([*p["documents"], *p["other_documents"]])
+
+
+@DETAILS.on(Complaint.DeadlineSet)
+def _deadline_set(p: Payload) -> str:
+    return f"{p['deadline']['rule_id']} ({p['deadline']['party']}) due {_due(p)}"
+
+
+@DETAILS.on(Complaint.DeadlineMet)
+def _deadline_met(p: Payload) -> str:
+    return f"{p['rule_id']} met"
+
+
+@DETAILS.on(Complaint.DeadlineExtended)
+def _deadline_extended(p: Payload) -> str:
+    return (
+        f"{p['rule_id']} extended under {p['extension_rule']} to {_due(p)} (reason {p['reason']})"
+    )
+
+
+@DETAILS.on(Complaint.DeadlineBreached)
+def _deadline_breached(p: Payload) -> str:
+    return f"{p['rule_id']} ({p['party']}) breached"
+
+
+@DETAILS.on(Complaint.BreachClosed)
+def _breach_closed(p: Payload) -> str:
+    late = timedelta(seconds=int(str(p["duration_seconds"])))
+    return f"{p['rule_id']} fulfilled late by {late}"
+
+
+@DETAILS.on(Complaint.DeadlineCancelled)
+def _deadline_cancelled(p: Payload) -> str:
+    return f"{p['rule_id']} cancelled: {p['reason']}"
+
+
+@DETAILS.on(Complaint.MovedToWrittenTrack)
+def _moved_to_written_track(p: Payload) -> str:
+    return str(p["reason"])
+
+
+@DETAILS.on(Complaint.Registered)
+def _registered(p: Payload) -> str:
+    return f"registration number {p['registration_number']}"
+
+
+@DETAILS.on(Complaint.Forwarded)
+def _forwarded(p: Payload) -> str:
+    return f"to {p['department']}"
+
+
+@DETAILS.on(Complaint.Analysed)
+def _analysed(p: Payload) -> str:
+    return str(p["finding"])
+
+
+@DETAILS.on(Complaint.Resolved)
+def _resolved(p: Payload) -> str:
+    return f"outcome {p['outcome']}"
+
+
+@DETAILS.on(Complaint.ClosedIncomplete)
+def _closed_incomplete(p: Payload) -> str:
+    return "missing " + ", ".join(p["missing_documents"])
+
+
 def describe(event: EventRow) -> str:
-    """One line a person can read, from the event's own fields."""
-    p = event.payload
-    kind = event.event_type.removeprefix("Complaint")
-    deadline: Any = p.get("deadline") or {}
-    details = {
-        "Received": lambda: (
-            f"via {p['channel']}, {p['form']}, track {p['track']}"
-            + (", represented" if p.get("represented") else "")
-        ),
-        "InitialResponseGiven": lambda: f"acknowledged as {p['registration_reference']}",
-        "DocumentsSubmitted": lambda: ", ".join([*p["documents"], *p["other_documents"]]),
-        "DeadlineSet": lambda: (
-            f"{deadline['rule_id']} ({deadline['party']}) due "
-            f"{wib(datetime.fromisoformat(deadline['due']))}"
-        ),
-        "DeadlineMet": lambda: f"{p['rule_id']} met",
-        "DeadlineExtended": lambda: (
-            f"{p['rule_id']} extended under {p['extension_rule']} to "
-            f"{wib(datetime.fromisoformat(deadline['due']))} (reason {p['reason']})"
-        ),
-        "DeadlineBreached": lambda: f"{p['rule_id']} ({p['party']}) breached",
-        "BreachClosed": lambda: (
-            f"{p['rule_id']} fulfilled late by {timedelta(seconds=int(str(p['duration_seconds'])))}"
-        ),
-        "DeadlineCancelled": lambda: f"{p['rule_id']} cancelled: {p['reason']}",
-        "MovedToWrittenTrack": lambda: str(p["reason"]),
-        "Registered": lambda: f"registration number {p['registration_number']}",
-        "Forwarded": lambda: f"to {p['department']}",
-        "Analysed": lambda: str(p["finding"]),
-        "Resolved": lambda: f"outcome {p['outcome']}",
-        "ClosedIncomplete": lambda: "missing " + ", ".join(p["missing_documents"]),
-    }
-    return details.get(kind, lambda: "")()
+    """One line a person can read, from the event's own fields ("" when the step's name says
+    it all)."""
+    details = DETAILS.handler(event.aggregate_type, event.event_type)
+    return "" if details is None else details(event.payload)
 
 
 def timeline(
