@@ -13,6 +13,7 @@ from eventsourcing.utils import Environment
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from claims_ledger.infra.seal_store import backfill_seals
 from claims_ledger.infra.settings import Settings
 from claims_ledger.projections.read_model import PostgresReadModel, SQLiteReadModel
 
@@ -20,7 +21,11 @@ ReadModel = SQLiteReadModel | PostgresReadModel
 
 
 def build_ledger(settings: Settings) -> Ledger:
-    return Ledger(env=settings.event_store_env(), calendar=settings.calendar())
+    """The ledger, opened for writing: the seals table is created if missing, and the events
+    of a store written before seals existed are sealed (once, in notification order)."""
+    ledger = Ledger(env=settings.event_store_env(), calendar=settings.calendar())
+    backfill_seals(ledger)
+    return ledger
 
 
 def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:
