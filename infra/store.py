@@ -11,6 +11,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
+from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
 from claims_ledger.infra.seal_store import backfill_seals
@@ -26,6 +27,26 @@ def build_ledger(settings: Settings) -> Ledger:
     ledger = Ledger(env=settings.event_store_env(), calendar=settings.calendar())
     backfill_seals(ledger)
     return ledger
+
+
+class DataFolderMissing(LedgerError):
+    """An auditor pointed at a data folder (or event store) that does not exist."""
+
+
+def open_ledger_for_audit(settings: Settings) -> Ledger:
+    """The ledger as it is, for an auditor: creates nothing (no folder, no file, no table) and
+    seals nothing; refuses a data folder that does not exist."""
+    if not settings.uses_postgres:
+        events = settings.ledger_data_dir / "events.sqlite"
+        if not events.is_file():
+            what = "event store" if settings.ledger_data_dir.is_dir() else "data folder"
+            raise DataFolderMissing(
+                f"no {what} at {events if what == 'event store' else settings.ledger_data_dir}: "
+                "set LEDGER_DATA_DIR to the folder holding events.sqlite (nothing was created)"
+            )
+    return Ledger(
+        env=settings.event_store_env() | {"CREATE_TABLE": "no"}, calendar=settings.calendar()
+    )
 
 
 def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:
