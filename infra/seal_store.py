@@ -27,6 +27,7 @@ from eventsourcing.persistence import Notification, ProgrammingError, StoredEven
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
+from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -392,13 +393,29 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         ).format(schema=schema, events=events, id_type=id_type)
 
     def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as curs:
-            # Serialises two processes creating the tables at once (CREATE TABLE IF NOT EXISTS
-            # is not safe against a concurrent creation in PostgreSQL).
-            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key,))
-            for statement in self._seal_create_statements:
-                curs.execute(statement, prepare=False)
+        # The library's statements (table, index, type, insert function) and the seals tables,
+        # on one connection under an advisory lock: CREATE ... IF NOT EXISTS and CREATE OR
+        # REPLACE FUNCTION are not safe against the same statement in a concurrent session, and
+        # two processes may open one fresh database at once.
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._lock_key,))
+            try:
+                for statement in self.sql_create_statements:
+                    if "CREATE TYPE" in statement.as_string():
+                        try:
+                            with conn.transaction():
+                                conn.execute(statement, prepare=False)
+                        except DuplicateObject:
+                            pass
+                with conn.transaction():
+                    for statement in self.sql_create_statements:
+                        if "CREATE TYPE" not in statement.as_string():
+                            conn.execute(statement, prepare=False)
+                    for statement in self._seal_create_statements:
+                        conn.execute(statement, prepare=False)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._lock_key,))
+        self.datastore.register_type_adapters()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -24,9 +26,27 @@ ReadModel = SQLiteReadModel | PostgresReadModel
 def build_ledger(settings: Settings) -> Ledger:
     """The ledger, opened for writing: the seals table is created if missing, and the events
     of a store written before seals existed are sealed (once, in notification order)."""
-    ledger = Ledger(env=settings.event_store_env(), calendar=settings.calendar())
+    env = settings.event_store_env()
+    with _first_open_serialised(settings):
+        ledger = Ledger(env=env, calendar=settings.calendar())
     backfill_seals(ledger)
     return ledger
+
+
+@contextmanager
+def _first_open_serialised(settings: Settings) -> Iterator[None]:
+    """SQLite: processes opening one events file at once take turns. The library switches a new
+    file to WAL mode when it connects, and SQLite refuses that (without waiting) to a second
+    process connecting at the same moment."""
+    if settings.uses_postgres:  # an advisory lock serialises the tables' creation
+        yield
+        return
+    with open(settings.ledger_data_dir / "events.sqlite.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class DataFolderMissing(LedgerError):
