@@ -128,6 +128,8 @@ def backfill_seals(ledger: Ledger, batch_size: int = BACKFILL_BATCH) -> int:
 
 def _checked(stored_events: Sequence[StoredEvent], kwargs: Mapping[str, Any]) -> list[Seal]:
     seals = kwargs.get("seals")
+    if not stored_events:  # a save that changed nothing
+        return []
     if seals is None or len(seals) != len(stored_events):
         raise UnsealedWrite(
             f"{len(stored_events)} events to store with "
