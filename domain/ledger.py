@@ -1,7 +1,8 @@
 """The ledger application: handles commands against aggregates and stores their events.
 
 Storage is chosen by the environment the application is built with (SQLite, PostgreSQL,
-or in memory); nothing here knows which.
+or in memory); nothing here knows which. Where the store keeps seals, every event is sealed
+(its `prev_hash` and `hash`, domain/seals.py) as it is stored, in the same transaction.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import get_topic
 
 from claims_ledger.domain.areas import CASE_INDEX, COMMAND_NAMES, HANDLERS
 from claims_ledger.domain.calendar import DEFAULT_CALENDAR, WorkingDayCalendar
@@ -22,7 +25,9 @@ from claims_ledger.domain.clock import require_aware, require_not_future
 from claims_ledger.domain.commands import CommandModel
 from claims_ledger.domain.complaints.complaint import Complaint
 from claims_ledger.domain.deadlines import DeadlineTracking, Provenance
+from claims_ledger.domain.envelope import AGGREGATE_TYPES, AggregateTypes
 from claims_ledger.domain.errors import CaseNotFound, UnknownCommand
+from claims_ledger.domain.seals import Seal, SealChain, SealedStore, predecessor_keys
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,36 @@ class Ledger(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self.calendar = calendar
+        self.aggregate_types = AggregateTypes(self._first_event)
+
+    def _first_event(self, aggregate_id: UUID) -> Any:
+        return next(iter(self.events.get(aggregate_id, lte=1)), None)
+
+    # -- sealing at write time -------------------------------------------------------------
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Store the events with their seals (one transaction: the recorder writes both)."""
+        if isinstance(self.recorder, SealedStore) and processing_event.events:
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                topic = get_topic(type(aggregate))
+                if topic in AGGREGATE_TYPES:
+                    self.aggregate_types.remember(aggregate_id, topic)
+            processing_event.saved_kwargs["seals"] = self.seals(
+                processing_event.events, self.recorder
+            )
+        return super()._record(processing_event)
+
+    def seals(self, events: Iterable[Any], store: SealedStore) -> list[Seal]:
+        """The seal of each event about to be stored, in order.
+
+        Each is computed from the event as it will read back from the store (encoded, then
+        decoded), so it is exactly what the relay and an auditor recompute from the stored
+        bytes. The seals a batch chains to are read before the insert: a concurrent writer
+        that stored the same versions first makes the insert fail on the events' (aggregate,
+        version) uniqueness, and `execute` handles the command again on fresh state."""
+        stored = [self.mapper.to_domain_event(self.mapper.to_stored_event(e)) for e in events]
+        chain = SealChain(self.aggregate_types.of, store.seal_hashes(predecessor_keys(stored)))
+        return [chain.seal(event) for event in stored]
 
     def has_aggregate(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))

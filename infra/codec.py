@@ -1,54 +1,34 @@
 """Serialization of the envelope: stored domain events -> PublishedEvent -> Kafka bytes.
 
-The relay and the auditor's rebuild both go through `EnvelopeChain`, so the hashes a
-downstream consumer receives are the hashes anyone can recompute from the event store.
+The ledger seals each event when it stores it (domain/envelope.py builds the envelope); the
+relay publishes the stored seal. `EnvelopeChain` recomputes the same hashes from the event store
+alone, for the auditor's rebuild and for anyone who checks the seals.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
+# The envelope is built from a stored event by the domain's rules (the ledger seals each event
+# with them when it stores it); these names stay importable from here.
+from claims_ledger.domain.envelope import AGGREGATE_TYPES as AGGREGATE_TYPES
+from claims_ledger.domain.envelope import ENVELOPE_ATTRIBUTES as ENVELOPE_ATTRIBUTES
 from claims_ledger.domain.envelope import (
     GENESIS_HASH,
     SCHEMA_VERSION,
     PublishedEvent,
-    event_id_for,
-    seal,
+    envelope_of,
 )
-from claims_ledger.domain.event_types import EVENT_TYPES, PayloadMismatch, event_type_name
+from claims_ledger.domain.envelope import event_type_of as event_type_of
+from claims_ledger.domain.envelope import json_safe as json_safe
+from claims_ledger.domain.envelope import unsealed_fields as unsealed_fields
+from claims_ledger.domain.event_types import EVENT_TYPES, PayloadMismatch
 from claims_ledger.domain.payloads import EventPayload
-
-AGGREGATE_TYPES: dict[str, str] = {
-    "claims_ledger:Complaint": "complaint",
-    "claims_ledger:QuarterlyComplaintReport": "report",
-    "claims_ledger:Policy": "policy",
-    "claims_ledger:PropertyClaim": "claim",
-    "claims_ledger:TravelClaim": "claim",
-    "claims_ledger:AssistanceCase": "claim",
-}
-"""Stored aggregate topic -> the published `aggregate_type` (and so the Kafka topic)."""
-
-ENVELOPE_ATTRIBUTES = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "occurred_at",
-        "correlation_id",
-        "causation_id",
-        "rule_set",
-    }
-)
-"""Event attributes the envelope carries in its own fields; every other attribute is the payload."""
 
 
 class UndecodableMessage(ValueError):
@@ -59,44 +39,6 @@ class UnpublishableEvent(RuntimeError):
     """A stored event whose payload does not fit its event type's published model: a
     programming error (an event changed without its payload model, or an event type without
     one). Nothing is published for it."""
-
-
-def json_safe(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return json_safe(value.value)
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def event_type_of(domain_event: Any) -> str:
-    return event_type_name(type(domain_event))
-
-
-def unsealed_fields(domain_event: Any, aggregate_type: str) -> dict[str, Any]:
-    attrs = domain_event.__dict__
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "event_id": event_id_for(domain_event.originator_id, domain_event.originator_version),
-        "aggregate_type": aggregate_type,
-        "aggregate_id": domain_event.originator_id,
-        "version": domain_event.originator_version,
-        "event_type": event_type_of(domain_event),
-        "occurred_at": attrs["occurred_at"],
-        "recorded_at": domain_event.timestamp,
-        "rule_set": attrs.get("rule_set"),
-        "payload": {k: json_safe(v) for k, v in attrs.items() if k not in ENVELOPE_ATTRIBUTES},
-        "correlation_id": attrs["correlation_id"],
-        "causation_id": attrs["causation_id"],
-    }
 
 
 class EnvelopeChain:
@@ -120,8 +62,7 @@ class EnvelopeChain:
         aggregate_id: UUID = domain_event.originator_id
         version: int = domain_event.originator_version
         prev_hash = self._prev_hash(aggregate_id, version)
-        fields = unsealed_fields(domain_event, self._aggregate_type_of(domain_event))
-        published = seal({**fields, "prev_hash": prev_hash})
+        published = envelope_of(domain_event, self._aggregate_type_of(domain_event), prev_hash)
         self._last[aggregate_id] = (version, published.hash)
         return published
 

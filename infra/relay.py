@@ -7,25 +7,48 @@ at that event, with its batch's position unrecorded: it is a programming error, 
 sent for consumers to reject.
 A crash anywhere re-sends from the last recorded position: at-least-once, and consumers
 deduplicate by (aggregate id, version).
+
+The relay computes no hash chain: it publishes each event with the seal stored with it
+(`prev_hash`, `hash`), after checking that the envelope it builds from the stored event hashes
+to that seal. An event altered after it was stored, or stored without a seal, stops the relay
+with an error naming it; nothing of its batch is published.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+from uuid import UUID
 
 import structlog
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 
+from claims_ledger.domain.envelope import PublishedEvent, envelope_of
+from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import Ledger
+from claims_ledger.domain.seals import Seal
 from claims_ledger.infra.codec import encode, publishable
 from claims_ledger.infra.kafka_io import producer
+from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.settings import Settings
-from claims_ledger.infra.store import envelope_chain, relay_tracking_recorder
+from claims_ledger.infra.store import relay_tracking_recorder
 
 log = structlog.get_logger(__name__)
 
 RELAY_POSITION = "relay"
+
+
+class SealBroken(LedgerError):
+    """A stored event does not match its stored seal (or has none): it was altered, inserted or
+    moved after it was stored. The relay publishes nothing more until someone looks."""
+
+    def __init__(self, aggregate_type: str, aggregate_id: object, version: int, what: str) -> None:
+        self.aggregate_id = aggregate_id
+        self.version = version
+        super().__init__(
+            f"relay stopped at {aggregate_type} {aggregate_id} v{version}: {what}; nothing of "
+            "this batch was published (run `claims-ledger verify` to see every problem)"
+        )
 
 
 class Relay:
@@ -33,7 +56,7 @@ class Relay:
         self.ledger = ledger
         self.settings = settings
         self.tracking = relay_tracking_recorder(ledger)
-        self.chain = envelope_chain(ledger)
+        self.seals = sealing_recorder(ledger)
         self.producer = producer(settings, **producer_overrides)
 
     def position(self) -> int:
@@ -47,11 +70,11 @@ class Relay:
         )
         if not notifications:
             return 0
+        seals = self.seals.select_seals(notifications[0].id, notifications[-1].id)
+        # Every event of the batch is checked (its seal, its payload's model) before any is sent.
+        envelopes = [publishable(self._sealed_envelope(n, seals.get(n.id))) for n in notifications]
         futures = []
-        for notification in notifications:
-            published = publishable(
-                self.chain.envelope(self.ledger.mapper.to_domain_event(notification))
-            )
+        for published in envelopes:
             futures.append(
                 self.producer.send(
                     self.settings.topic(published.aggregate_type),
@@ -70,6 +93,41 @@ class Relay:
         self.tracking.insert_tracking(Tracking(RELAY_POSITION, last))
         log.info("relay.published", count=len(notifications), position=last)
         return len(notifications)
+
+    def _sealed_envelope(self, notification: Notification, seal: Seal | None) -> PublishedEvent:
+        """The envelope of a stored event with its stored seal, checked against it."""
+        key = (UUID(str(notification.originator_id)), notification.originator_version)
+        aggregate_type = "event"
+        try:
+            domain_event = self.ledger.mapper.to_domain_event(notification)
+            aggregate_type = self.ledger.aggregate_types.of(domain_event)
+        except Exception as error:  # whatever these bytes are, they are not what was sealed
+            problem = f"the stored event cannot be decoded ({type(error).__name__}: {error})"
+        else:
+            if seal is None:
+                problem = f"stored at notification {notification.id} without a seal (inserted?)"
+            elif seal.key != key:
+                problem = (
+                    f"stored at notification {notification.id}, whose seal is for "
+                    f"{seal.aggregate_id} v{seal.version} (moved or swapped?)"
+                )
+            else:
+                published = envelope_of(domain_event, aggregate_type, seal.prev_hash)
+                if published.hash == seal.hash:
+                    return published
+                problem = (
+                    f"the stored event hashes to {published.hash}, its seal is {seal.hash}: "
+                    "altered after it was stored"
+                )
+        log.error(
+            "relay.seal_broken",
+            aggregate_type=aggregate_type,
+            aggregate_id=str(key[0]),
+            version=key[1],
+            notification_id=notification.id,
+            problem=problem,
+        )
+        raise SealBroken(aggregate_type, key[0], key[1], problem)
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
         while not stop.is_set():

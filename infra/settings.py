@@ -103,6 +103,12 @@ class Settings(BaseSettings):
 
     def event_store_env(self) -> dict[str, str]:
         env = self._persistence_env("events.sqlite")
+        # Recorders that store each event's seal with it, in the same transaction.
+        env["APPLICATION_RECORDER_TOPIC"] = (
+            "claims_ledger.infra.seal_store:SealingPostgresRecorder"
+            if self.uses_postgres
+            else "claims_ledger.infra.seal_store:SealingSQLiteRecorder"
+        )
         if self.cipher_key is not None:
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key.get_secret_value()
