@@ -18,6 +18,7 @@ from typing import Any
 from claims_ledger.domain.clock import WIB
 from claims_ledger.domain.complaints.report import quarter_bounds, report_due
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.formatting import wib
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def quarterly_report(
         elif e.event_type == "QuarterlyComplaintReportProduced" and e.payload["quarter"] == quarter:
             productions.append(
                 {
-                    "produced_at": e.occurred_at.isoformat(),
+                    "produced_at": wib(e.occurred_at),
                     "late_by_seconds": e.payload["late_by_seconds"],
                     "content_sha256": e.payload.get("content_sha256"),
                 }
@@ -93,7 +94,7 @@ def quarterly_report(
     return {
         "quarter": quarter,
         "rule": "RG-CP-6",
-        "due": report_due(quarter).isoformat(),
+        "due": wib(report_due(quarter)),
         "received": len(in_quarter),
         "resolved": resolved,
         "closed_incomplete": closed_incomplete,

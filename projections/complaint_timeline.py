@@ -1,32 +1,43 @@
 """CP-REG-1: what a regulator sees of one complaint: every step with its occurred and recorded
 times in WIB, and every deadline with its due time, met or breached and by how long, and which
-rule set it."""
+rule set it. The same view, without the complaint's own fields, serves a case of any type."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from claims_ledger.domain.clock import WIB
 from claims_ledger.projections.complaint_report import EventRow
 from claims_ledger.projections.complaint_status import ComplaintStatus
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.formatting import duration, wib
 
-
-def wib(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
+DEADLINE_KINDS = (
+    "DeadlineSet",
+    "DeadlineMet",
+    "DeadlineExtended",
+    "DeadlineBreached",
+    "BreachClosed",
+    "DeadlineCancelled",
+)
+"""Deadline events carry one payload shape whatever the case type (`DeadlineTracking`)."""
 
 
 def _late(occurred_at: datetime, recorded_at: datetime) -> str | None:
     """How long after the fact it was recorded, when more than an hour (C-TIME-2)."""
     late = recorded_at - occurred_at
-    return str(timedelta(seconds=int(late.total_seconds()))) if late > timedelta(hours=1) else None
+    return duration(late.total_seconds()) if late > timedelta(hours=1) else None
+
+
+def _kind(event_type: str) -> str:
+    deadline_kind = next((k for k in DEADLINE_KINDS if event_type.endswith(k)), None)
+    return deadline_kind or event_type.removeprefix("Complaint")
 
 
 def describe(event: EventRow) -> str:
     """One line a person can read, from the event's own fields."""
     p = event.payload
-    kind = event.event_type.removeprefix("Complaint")
+    kind = _kind(event.event_type)
     deadline: Any = p.get("deadline") or {}
     details = {
         "Received": lambda: (
@@ -46,7 +57,7 @@ def describe(event: EventRow) -> str:
         ),
         "DeadlineBreached": lambda: f"{p['rule_id']} ({p['party']}) breached",
         "BreachClosed": lambda: (
-            f"{p['rule_id']} fulfilled late by {timedelta(seconds=int(str(p['duration_seconds'])))}"
+            f"{p['rule_id']} fulfilled late by {duration(int(str(p['duration_seconds'])))}"
         ),
         "DeadlineCancelled": lambda: f"{p['rule_id']} cancelled: {p['reason']}",
         "MovedToWrittenTrack": lambda: str(p["reason"]),
@@ -56,6 +67,8 @@ def describe(event: EventRow) -> str:
         "Resolved": lambda: f"outcome {p['outcome']}",
         "ClosedIncomplete": lambda: "missing " + ", ".join(p["missing_documents"]),
     }
+    if kind not in DEADLINE_KINDS and not event.event_type.startswith("Complaint"):
+        return ""
     return details.get(kind, lambda: "")()
 
 
@@ -67,38 +80,61 @@ def timeline(
         "complaint_id": status.complaint_id,
         "state": status.state,
         "rule_set": status.rule_set,
-        "steps": [
-            {
-                "version": e.version,
-                "step": e.event_type,
-                "occurred_at": wib(e.occurred_at),
-                "recorded_at": wib(e.recorded_at),
-                "recorded_late_by": _late(e.occurred_at, e.recorded_at),
-                "details": describe(e),
-                "hash": e.hash,
-            }
-            for e in events
-        ],
-        "deadlines": [
-            {
-                "rule_id": d.rule_id,
-                "key": d.key,
-                "party": d.party,
-                "due": wib(d.due),
-                "original_due": wib(d.original_due),
-                "extended_by": d.extended_by_rule,
-                "status": d.status,
-                "met_at": wib(d.met_at),
-                "breached_at": wib(d.breached_at),
-                "breach_recorded_at": wib(d.breach_recorded_at),
-                "fulfilled_at": wib(d.fulfilled_at),
-                "breach_duration": None
-                if d.breach_seconds is None
-                else str(timedelta(seconds=d.breach_seconds)),
-                "computed_from": d.computed_from,
-                "calendar": f"{d.calendar} ({d.calendar_version})",
-                "rule_set": d.rule_set,
-            }
-            for d in deadlines
-        ],
+        "steps": _steps(events),
+        "deadlines": _deadlines(deadlines),
     }
+
+
+def case_timeline(
+    reference: str,
+    case_type: str,
+    case_id: str,
+    events: list[EventRow],
+    deadlines: list[DeadlineRow],
+) -> dict[str, Any]:
+    """The timeline of a case of any type (a claim, a policy, an assistance case...)."""
+    return {
+        "case": reference,
+        "case_type": case_type,
+        "case_id": case_id,
+        "steps": _steps(events),
+        "deadlines": _deadlines(deadlines),
+    }
+
+
+def _steps(events: list[EventRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": e.version,
+            "step": e.event_type,
+            "occurred_at": wib(e.occurred_at),
+            "recorded_at": wib(e.recorded_at),
+            "recorded_late_by": _late(e.occurred_at, e.recorded_at),
+            "details": describe(e),
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def _deadlines(deadlines: list[DeadlineRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule_id": d.rule_id,
+            "key": d.key,
+            "party": d.party,
+            "due": wib(d.due),
+            "original_due": wib(d.original_due),
+            "extended_by": d.extended_by_rule,
+            "status": d.status,
+            "met_at": wib(d.met_at),
+            "breached_at": wib(d.breached_at),
+            "breach_recorded_at": wib(d.breach_recorded_at),
+            "fulfilled_at": wib(d.fulfilled_at),
+            "breach_duration": None if d.breach_seconds is None else duration(d.breach_seconds),
+            "computed_from": d.computed_from,
+            "calendar": f"{d.calendar} ({d.calendar_version})",
+            "rule_set": d.rule_set,
+        }
+        for d in deadlines
+    ]
