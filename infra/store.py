@@ -13,14 +13,42 @@ from eventsourcing.utils import Environment
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
-from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.errors import NoLedgerHere
+from claims_ledger.infra.settings import EVENTS_FILE, Settings
 from claims_ledger.projections.read_model import PostgresReadModel, SQLiteReadModel
 
 ReadModel = SQLiteReadModel | PostgresReadModel
 
 
 def build_ledger(settings: Settings) -> Ledger:
+    """The ledger on the configured store; SQLite files (and their folder) are created here."""
+    _make_data_dir(settings)
     return Ledger(env=settings.event_store_env(), calendar=settings.calendar())
+
+
+def _make_data_dir(settings: Settings) -> None:
+    if not settings.uses_postgres:
+        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def require_existing_ledger(settings: Settings) -> None:
+    """Read and audit commands never create a ledger: refuse when the data folder holds none,
+    before any store is opened (SQLite would create empty files)."""
+    if settings.uses_postgres:
+        return
+    folder = settings.ledger_data_dir
+    if not folder.is_dir():
+        raise NoLedgerHere(
+            f"data folder {folder} does not exist: check LEDGER_DATA_DIR "
+            "(apply, demo, relay and consume create it; read and audit commands do not)"
+        )
+    if not (folder / EVENTS_FILE).is_file():
+        hint = ""
+        if (folder / "demo" / EVENTS_FILE).is_file():
+            hint = f"; the demo's ledger is in {folder / 'demo'}"
+        raise NoLedgerHere(
+            f"data folder {folder} holds no ledger (no {EVENTS_FILE}): check LEDGER_DATA_DIR{hint}"
+        )
 
 
 def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:
@@ -51,6 +79,7 @@ def iter_stored_events(ledger: Ledger, *, after: int = 0, batch: int = 500) -> I
 
 def open_read_model(settings: Settings, prefix: str = "rm_") -> ReadModel:
     """The read-model store (SQLite file beside the events, or the PostgreSQL database)."""
+    _make_data_dir(settings)
     factory = InfrastructureFactory.construct(Environment("READMODELS", settings.read_model_env()))
     read_model: ReadModel
     if isinstance(factory, PostgresFactory):
