@@ -142,7 +142,7 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
         rg_cp_2 = next(d for d in view["deadlines"] if d["rule_id"] == "RG-CP-2")
         assert rg_cp_2["extended_by"] == "RG-CP-3" and rg_cp_2["status"] == "breach_closed"
         assert view["steps"][0]["recorded_late_by"] is not None  # logged the next morning
-        report = run(["report", "2026-Q1", "--format", "csv"], env).stdout
+        report = run(["report", "2026-Q1", "--csv"], env).stdout
         assert "summary,received,5\n" in report and "received_by_channel,sms,1\n" in report
         breached = json.loads(run(["deadlines", "--breached", "--json"], env).stdout)
         assert sorted(b["rule_id"] for b in breached) == [
@@ -182,7 +182,7 @@ def test_the_deadline_process_closes_a_complaint_whose_document_window_passed(
     naive = run(["check-deadlines", "--now", "2027-02-01T09:00:00"], env, check=False)
     assert naive.returncode == 2 and "C-TIME-1" in naive.stderr
     checked = run(["check-deadlines", "--now", "2027-02-01T09:00:00+07:00"], env)
-    assert checked.stdout.startswith("1 breaches recorded")  # CMP-2026-0105's CP-SLA-2 window
+    assert checked.stdout.startswith("1 breach recorded")  # CMP-2026-0105's CP-SLA-2 window
     history = json.loads(run(["history", "CMP-2026-0105", "--json"], env).stdout)
     assert [e["event_type"] for e in history[-2:]] == [
         "ComplaintDeadlineBreached",
