@@ -49,9 +49,9 @@ class Session:
 
     settings: Settings
     reading: bool
-    _ledger: Ledger | None = None
-    _read_models: dict[str, ReadModel] = field(default_factory=dict)
-    _checked: bool = False
+    _ledger: Ledger | None = field(default=None, init=False)
+    _read_models: dict[str, ReadModel] = field(default_factory=dict, init=False)
+    _checked: bool = field(default=False, init=False)
 
     def _check(self) -> None:
         if not self._checked:
