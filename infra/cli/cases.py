@@ -240,15 +240,13 @@ def aggregates(
     rows = session.read_model().policy_aggregates()
     if reference is not None:
         case = resolve(session, reference)
-        if not case.is_a(POLICY, PROPERTY_CLAIM):
-            rows = []
-            if not as_json:
-                say(case.does_not_have("Section IV aggregates", "EstateCare policies"))
-                return
-        policy = reference
+        policy = reference if case.is_a(POLICY) else None
         if case.is_a(PROPERTY_CLAIM):
-            policy = str(getattr(session.ledger().case(reference), "policy_number", reference))
+            policy = str(getattr(session.ledger().case(reference), "policy_number", ""))
         rows = [r for r in rows if r.policy_number == policy]
+        if policy is None and not as_json:
+            say(case.does_not_have("Section IV aggregates", "EstateCare policies"))
+            return
     if as_json:
         print_json(views.rows_json(rows))
     else:
