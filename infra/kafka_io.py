@@ -6,11 +6,12 @@ import contextlib
 from typing import Any
 
 import structlog
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from claims_ledger.infra.codec import AGGREGATE_TYPES
+from claims_ledger.infra.reachability import kafka_admin
 from claims_ledger.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -37,8 +38,9 @@ def ledger_topics(settings: Settings) -> list[str]:
 
 
 def ensure_topics(settings: Settings) -> None:
-    """Create the ledger's topics and the dead-letter topic if the cluster lacks them."""
-    admin = KafkaAdminClient(**settings.kafka_client_config(), client_id="claims-ledger-admin")
+    """Create the ledger's topics and the dead-letter topic if the cluster lacks them. The first
+    contact with the cluster: `Unreachable` within seconds when it does not answer."""
+    admin = kafka_admin(settings)
     try:
         existing = set(admin.list_topics())
         wanted = [*ledger_topics(settings), settings.dead_letter_topic]

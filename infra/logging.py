@@ -41,7 +41,8 @@ def redact_personal_data(
 
 
 class _CurrentStderr:
-    """Whatever `sys.stderr` is when a line is written (a test may have swapped it since)."""
+    """`sys.stderr` as it is when a line is written, not when logging was configured: a test
+    harness or a tool that swaps stderr (and closes its own later) never gets a stale stream."""
 
     def write(self, text: str) -> int:
         return sys.stderr.write(text)

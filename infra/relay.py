@@ -129,13 +129,17 @@ class Relay:
         )
         raise SealBroken(aggregate_type, key[0], key[1], problem)
 
-    def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
+        """Publish until stopped (or caught up); returns how many events were published."""
+        total = 0
         while not stop.is_set():
             published = self.publish_batch()
+            total += published
             if published == 0:
                 if until_caught_up:
-                    return
+                    break
                 stop.wait(self.settings.relay_poll_interval_seconds)
+        return total
 
     def close(self) -> None:
         self.producer.close(timeout=10)

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field, SecretStr, field_validator
+import annotated_types
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from claims_ledger.domain.calendar import WorkingDayCalendar
+from claims_ledger.infra.errors import InvalidSettings
+
+EVENTS_FILE = "events.sqlite"
+READ_MODEL_FILE = "readmodels.sqlite"
+
+SETTINGS_PREFIXES = ("LEDGER_", "KAFKA_")
+"""Variables with these prefixes are meant for the ledger: an unknown one is a typo to report."""
+
+FOREIGN_KAFKA_VARIABLES = frozenset({"KAFKA_HOME", "KAFKA_DEBUG", "KAFKA_CLUSTER_ID"})
+"""Read by Apache Kafka's own scripts (as are `KAFKA_*_OPTS`), not by the ledger."""
 
 
 class Settings(BaseSettings):
@@ -55,6 +69,16 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings the environment gives; refused with one readable line naming each
+        variable whose value is not accepted, and what is."""
+        try:
+            return cls()
+        except ValidationError as error:
+            problems = [_problem(e, cls.model_fields) for e in error.errors()]
+            raise InvalidSettings("; ".join(problems)) from None
+
     @field_validator("ledger_extra_closures")
     @classmethod
     def _closures_are_dates(cls, value: str) -> str:
@@ -93,7 +117,6 @@ class Settings(BaseSettings):
                 "POSTGRES_SCHEMA": self.ledger_postgres_schema,
             }
         else:
-            self.ledger_data_dir.mkdir(parents=True, exist_ok=True)
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.ledger_data_dir / sqlite_file),
@@ -102,7 +125,7 @@ class Settings(BaseSettings):
         return env
 
     def event_store_env(self) -> dict[str, str]:
-        env = self._persistence_env("events.sqlite")
+        env = self._persistence_env(EVENTS_FILE)
         # Recorders that store each event's seal with it, in the same transaction.
         env["APPLICATION_RECORDER_TOPIC"] = (
             "claims_ledger.infra.seal_store:SealingPostgresRecorder"
@@ -115,7 +138,7 @@ class Settings(BaseSettings):
         return env
 
     def read_model_env(self) -> dict[str, str]:
-        return self._persistence_env("readmodels.sqlite")
+        return self._persistence_env(READ_MODEL_FILE)
 
     def topic(self, aggregate_type: str) -> str:
         """One topic per aggregate type, e.g. `ledger.complaints.v1`."""
@@ -142,3 +165,55 @@ class Settings(BaseSettings):
             if self.kafka_sasl_password is not None:
                 config["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
         return config
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every `LEDGER_*` or `KAFKA_*` variable that is no setting, with the closest one that is
+    (a typo such as LEDGER_DATADIR would otherwise be ignored without a word)."""
+    known = sorted(
+        name.upper() for name in Settings.model_fields if name.upper().startswith(SETTINGS_PREFIXES)
+    )
+    unknown = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(SETTINGS_PREFIXES) or upper in known:
+            continue
+        if upper in FOREIGN_KAFKA_VARIABLES or upper.endswith("_OPTS"):
+            continue
+        closest = max(known, key=lambda k: difflib.SequenceMatcher(None, upper, k).ratio())
+        unknown.append((name, closest))
+    return unknown
+
+
+def _problem(error: Any, fields: dict[str, FieldInfo]) -> str:
+    name = str(error["loc"][0]) if error["loc"] else ""
+    variable = name.upper()
+    field = fields.get(name)
+    secret = field is not None and "SecretStr" in str(field.annotation)
+    value = "(hidden)" if secret else repr(error["input"])
+    accepted = _accepted(field) if field is not None else None
+    if accepted:
+        return f"invalid setting {variable}={value}; accepted: {accepted}"
+    reason = str(error["msg"]).removeprefix("Value error, ").removeprefix(f"{variable}: ")
+    return f"invalid setting {variable}={value}: {reason}"
+
+
+def _accepted(field: FieldInfo) -> str | None:
+    """What a setting accepts, in words, from its type and constraints."""
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return ", ".join(str(a) for a in get_args(annotation))
+    bounds = []
+    for m in field.metadata:
+        if isinstance(m, annotated_types.Ge):
+            bounds.append(f"at least {m.ge}")
+        elif isinstance(m, annotated_types.Gt):
+            bounds.append(f"above {m.gt}")
+        elif isinstance(m, annotated_types.Le):
+            bounds.append(f"at most {m.le}")
+    limits = f" ({', '.join(bounds)})" if bounds else ""
+    if annotation is int:
+        return "a whole number" + limits
+    if annotation is float:
+        return "a number" + limits
+    return None

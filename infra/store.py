@@ -13,19 +13,21 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
 
-from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from claims_ledger.infra.errors import NoLedgerHere
 from claims_ledger.infra.seal_store import backfill_seals
-from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.settings import EVENTS_FILE, Settings
 from claims_ledger.projections.read_model import PostgresReadModel, SQLiteReadModel
 
 ReadModel = SQLiteReadModel | PostgresReadModel
 
 
 def build_ledger(settings: Settings) -> Ledger:
-    """The ledger, opened for writing: the seals table is created if missing, and the events
-    of a store written before seals existed are sealed (once, in notification order)."""
+    """The ledger, opened for writing: SQLite files (and their folder) are created here, the
+    seals table is created if missing, and the events of a store written before seals existed
+    are sealed (once, in notification order)."""
+    _make_data_dir(settings)
     env = settings.event_store_env()
     with _first_open_serialised(settings):
         ledger = Ledger(env=env, calendar=settings.calendar())
@@ -41,7 +43,7 @@ def _first_open_serialised(settings: Settings) -> Iterator[None]:
     if settings.uses_postgres:  # an advisory lock serialises the tables' creation
         yield
         return
-    with open(settings.ledger_data_dir / "events.sqlite.lock", "a") as lock:
+    with open(settings.ledger_data_dir / f"{EVENTS_FILE}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -49,24 +51,38 @@ def _first_open_serialised(settings: Settings) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-class DataFolderMissing(LedgerError):
-    """An auditor pointed at a data folder (or event store) that does not exist."""
-
-
 def open_ledger_for_audit(settings: Settings) -> Ledger:
     """The ledger as it is, for an auditor: creates nothing (no folder, no file, no table) and
-    seals nothing; refuses a data folder that does not exist."""
-    if not settings.uses_postgres:
-        events = settings.ledger_data_dir / "events.sqlite"
-        if not events.is_file():
-            what = "event store" if settings.ledger_data_dir.is_dir() else "data folder"
-            raise DataFolderMissing(
-                f"no {what} at {events if what == 'event store' else settings.ledger_data_dir}: "
-                "set LEDGER_DATA_DIR to the folder holding events.sqlite (nothing was created)"
-            )
+    seals nothing; refuses a data folder that holds no ledger."""
+    require_existing_ledger(settings)
     return Ledger(
         env=settings.event_store_env() | {"CREATE_TABLE": "no"}, calendar=settings.calendar()
     )
+
+
+def _make_data_dir(settings: Settings) -> None:
+    if not settings.uses_postgres:
+        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def require_existing_ledger(settings: Settings) -> None:
+    """Read and audit commands never create a ledger: refuse when the data folder holds none,
+    before any store is opened (SQLite would create empty files)."""
+    if settings.uses_postgres:
+        return
+    folder = settings.ledger_data_dir
+    if not folder.is_dir():
+        raise NoLedgerHere(
+            f"data folder {folder} does not exist: check LEDGER_DATA_DIR "
+            "(apply, demo, relay and consume create it; read and audit commands do not)"
+        )
+    if not (folder / EVENTS_FILE).is_file():
+        hint = ""
+        if (folder / "demo" / EVENTS_FILE).is_file():
+            hint = f"; the demo's ledger is in {folder / 'demo'}"
+        raise NoLedgerHere(
+            f"data folder {folder} holds no ledger (no {EVENTS_FILE}): check LEDGER_DATA_DIR{hint}"
+        )
 
 
 def relay_tracking_recorder(ledger: Ledger) -> TrackingRecorder:
@@ -97,6 +113,7 @@ def iter_stored_events(ledger: Ledger, *, after: int = 0, batch: int = 500) -> I
 
 def open_read_model(settings: Settings, prefix: str = "rm_") -> ReadModel:
     """The read-model store (SQLite file beside the events, or the PostgreSQL database)."""
+    _make_data_dir(settings)
     factory = InfrastructureFactory.construct(Environment("READMODELS", settings.read_model_env()))
     read_model: ReadModel
     if isinstance(factory, PostgresFactory):

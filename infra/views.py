@@ -1,14 +1,22 @@
-"""Tables for people (rich) and JSON for machines, from the read models."""
+"""Tables for people (rich) and JSON for machines, from the read models and the event store.
+
+Conventions (README, "Command line"): times in WIB with their offset, durations as `1d 10h 0m`
+(projections/formatting.py), and no value ever cut: a column too narrow for the terminal folds
+its values onto more lines, and the command line prints tables at full width when piped.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from rich.table import Table
 
+from claims_ledger.domain.envelope import PublishedEvent
 from claims_ledger.domain.money import format_idr
 from claims_ledger.domain.travel.catalogue import Catalogue, catalogue
 from claims_ledger.infra.codec import json_safe
@@ -22,32 +30,57 @@ from claims_ledger.projections.claims import (
 )
 from claims_ledger.projections.complaint_report import report_figures
 from claims_ledger.projections.complaint_status import ComplaintStatus
-from claims_ledger.projections.complaint_timeline import wib
 from claims_ledger.projections.deadlines import DeadlineRow
+from claims_ledger.projections.formatting import duration, wib
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 event`, `2 events`, `0 breaches`."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def jsonable(value: Any) -> Any:
+    """JSON-ready, with every time in WIB with its offset, as the tables show it."""
+    if isinstance(value, datetime):
+        return wib(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return json_safe(value)
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(json_safe(value), indent=2, ensure_ascii=False)
+    return json.dumps(jsonable(value), indent=2, ensure_ascii=False)
 
 
 def rows_json(rows: list[Any]) -> list[dict[str, Any]]:
-    return [json_safe(asdict(r)) for r in rows]
+    return [jsonable(asdict(r)) for r in rows]
+
+
+def new_table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
+    """A table whose values are folded onto more lines when narrow, never cut short."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return table
 
 
 def status_table(statuses: list[ComplaintStatus], title: str) -> Table:
-    table = Table(title=title)
-    for column in (
-        "reference",
-        "state",
-        "track",
-        "channel",
-        "product",
-        "received (WIB)",
-        "outcome",
-        "breaches",
-        "last event",
-    ):
-        table.add_column(column)
+    table = new_table(
+        title,
+        (
+            "reference",
+            "state",
+            "track",
+            "channel",
+            "product",
+            "received",
+            "outcome",
+            "breaches",
+            "last event",
+        ),
+    )
     for s in statuses:
         table.add_row(
             s.reference,
@@ -64,23 +97,24 @@ def status_table(statuses: list[ComplaintStatus], title: str) -> Table:
 
 
 def deadlines_table(deadlines: list[DeadlineRow], references: dict[str, str], title: str) -> Table:
-    table = Table(title=title)
-    for column in (
-        "case",
-        "rule",
-        "party",
-        "due (WIB)",
-        "status",
-        "met / fulfilled",
-        "breached",
-        "late by",
-        "extended",
-    ):
-        table.add_column(column)
+    table = new_table(
+        title,
+        (
+            "case",
+            "rule",
+            "party",
+            "due",
+            "status",
+            "met / fulfilled",
+            "breached",
+            "late by",
+            "extended",
+        ),
+    )
     for d in deadlines:
-        late = "-" if d.breach_seconds is None else _duration(d.breach_seconds)
+        late = "-" if d.breach_seconds is None else duration(d.breach_seconds)
         table.add_row(
-            references.get(d.case_id, d.case_id[:8]),
+            references.get(d.case_id, d.case_id),
             d.key,
             d.party,
             wib(d.due),
@@ -94,37 +128,38 @@ def deadlines_table(deadlines: list[DeadlineRow], references: dict[str, str], ti
 
 
 def timeline_tables(view: dict[str, Any]) -> list[Table]:
-    steps = Table(
-        title=f"Timeline of complaint {view['complaint']} ({view['state']}, "
-        f"rule set {view['rule_set']})"
+    """A complaint's timeline (CP-REG-1), or a case's of another type (`case_timeline`)."""
+    if "complaint" in view:
+        title = (
+            f"Timeline of complaint {view['complaint']} ({view['state']}, "
+            f"rule set {view['rule_set']})"
+        )
+    else:
+        title = f"Timeline of {view['case_type']} {view['case']}"
+    steps = new_table(
+        f"{title}: {plural(len(view['steps']), 'step')}",
+        ("v", "step", "occurred", "recorded", "details"),
     )
-    for column in ("v", "step", "occurred (WIB)", "recorded (WIB)", "details"):
-        steps.add_column(column)
     for s in view["steps"]:
         recorded = s["recorded_at"] + (
             f" (+{s['recorded_late_by']})" if s["recorded_late_by"] else ""
         )
-        steps.add_row(
-            str(s["version"]),
-            s["step"].removeprefix("Complaint"),
-            s["occurred_at"],
-            recorded,
-            s["details"],
-        )
-    deadlines = Table(title="Deadlines")
-    for column in (
-        "rule",
-        "party",
-        "due",
-        "status",
-        "met at",
-        "breached at",
-        "late by",
-        "from",
-        "calendar",
-        "rule set",
-    ):
-        deadlines.add_column(column)
+        steps.add_row(str(s["version"]), s["step"], s["occurred_at"], recorded, s["details"])
+    deadlines = new_table(
+        "Deadlines",
+        (
+            "rule",
+            "party",
+            "due",
+            "status",
+            "met at",
+            "breached at",
+            "late by",
+            "from",
+            "calendar",
+            "rule set",
+        ),
+    )
     for d in view["deadlines"]:
         deadlines.add_row(
             d["rule_id"],
@@ -141,12 +176,40 @@ def timeline_tables(view: dict[str, Any]) -> list[Table]:
     return [steps, deadlines]
 
 
+def history_table(title: str, envelopes: list[PublishedEvent]) -> Table:
+    """Every stored event of a case with its place in the hash chain (the hash in full)."""
+    table = new_table(title, ("v", "event", "occurred", "recorded", "rule set", "hash"))
+    for e in envelopes:
+        table.add_row(
+            str(e.version),
+            e.event_type,
+            wib(e.occurred_at),
+            wib(e.recorded_at),
+            e.rule_set or "-",
+            e.hash,
+        )
+    return table
+
+
+def fields_table(title: str, fields: dict[str, Any]) -> Table:
+    """One record as `field | value` rows (the status of one case)."""
+    table = new_table(title, ("field", "value"))
+    for key, value in fields.items():
+        shown = jsonable(value)
+        if isinstance(shown, dict):
+            shown = ", ".join(f"{k}: {v}" for k, v in shown.items()) or "-"
+        elif isinstance(shown, list):
+            shown = ", ".join(str(v) for v in shown) or "-"
+        table.add_row(key.replace("_", " "), "-" if shown is None else str(shown))
+    return table
+
+
 def report_table(report: dict[str, Any]) -> Table:
-    table = Table(
-        title=f"Quarterly complaint report {report['quarter']} (RG-CP-6), due {report['due']}"
+    table = new_table(
+        f"Quarterly complaint report {report['quarter']} (RG-CP-6), due {report['due']}",
+        ("figure", "value"),
+        right=("value",),
     )
-    table.add_column("figure")
-    table.add_column("value", justify="right")
     for section, key, value in report_figures(report):
         label = key if section == "summary" else f"{section}: {key}"
         table.add_row(label.replace("_", " "), str(value))
@@ -154,32 +217,17 @@ def report_table(report: dict[str, Any]) -> Table:
         late = production["late_by_seconds"]
         table.add_row(
             "produced at",
-            production["produced_at"] + (f" (late by {_duration(late)})" if late else " (on time)"),
+            production["produced_at"] + (f" (late by {duration(late)})" if late else " (on time)"),
         )
     return table
 
 
-def _duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"{days}d {hours}h {rest // 60}m"
-
-
 def claim_sections_table(rows: list[ClaimSectionRow], title: str) -> Table:
-    table = Table(title=title)
-    for column in (
-        "claim",
-        "policy",
-        "section",
-        "status",
-        "calculations",
-        "payable",
-        "agreed",
-        "paid",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("payable", "agreed", "paid") else "left"
-        )
+    table = new_table(
+        title,
+        ("claim", "policy", "section", "status", "calculations", "payable", "agreed", "paid"),
+        right=("payable", "agreed", "paid"),
+    )
     for r in rows:
         table.add_row(
             r.reference,
@@ -198,12 +246,12 @@ def calculation_tables(reference: str, rows: list[CalculationRow]) -> list[Table
     """Every calculation of a claim, step by step, as an auditor reads it (C-CALC-1)."""
     tables = []
     for calc in rows:
-        table = Table(
-            title=f"Claim {reference}, Section {calc.section}, calculation "
-            f"{calc.number} ({wib(calc.calculated_at)}, {calc.rule_set})"
+        table = new_table(
+            f"Claim {reference}, Section {calc.section}, calculation "
+            f"{calc.number} ({wib(calc.calculated_at)}, {calc.rule_set})",
+            ("rule", "step", "before", "after"),
+            right=("before", "after"),
         )
-        for column in ("rule", "step", "before", "after"):
-            table.add_column(column, justify="right" if column in ("before", "after") else "left")
         for step in calc.trace["steps"]:
             table.add_row(
                 step["rule_id"], step["description"], _idr(step["before"]), _idr(step["after"])
@@ -216,9 +264,10 @@ def calculation_tables(reference: str, rows: list[CalculationRow]) -> list[Table
 
 
 def documents_table(reference: str, rows: list[ClaimDocumentRow]) -> Table:
-    table = Table(title=f"Documents of claim {reference} (EC-S-3, TR-D-*, RG-CL-2)")
-    for column in ("document", "name", "section", "requested", "received", "outstanding"):
-        table.add_column(column)
+    table = new_table(
+        f"Documents of claim {reference} (EC-S-3, TR-D-*, RG-CL-2)",
+        ("document", "name", "section", "requested", "received", "outstanding"),
+    )
     names = catalogue().names()
     for r in rows:
         table.add_row(
@@ -233,9 +282,11 @@ def documents_table(reference: str, rows: list[ClaimDocumentRow]) -> Table:
 
 
 def aggregates_table(rows: list[PolicyAggregateRow]) -> Table:
-    table = Table(title="Section IV aggregates per policy period (EC-IV-1)")
-    for column in ("policy", "category", "limit", "reserved", "remaining"):
-        table.add_column(column, justify="left" if column in ("policy", "category") else "right")
+    table = new_table(
+        "Section IV aggregates per policy period (EC-IV-1)",
+        ("policy", "category", "limit", "reserved", "remaining"),
+        right=("limit", "reserved", "remaining"),
+    )
     for r in rows:
         remaining = Decimal(r.aggregate_limit) - Decimal(r.reserved)
         table.add_row(
@@ -253,19 +304,20 @@ def _idr(value: str | None) -> str:
 
 
 def travel_claims_table(rows: list[TravelClaimRow], title: str) -> Table:
-    table = Table(title=title)
-    for column in (
-        "claim",
-        "policy",
-        "plan",
-        "trip",
-        "ground",
-        "stage",
-        "submitted",
-        "complete",
-        "originals",
-    ):
-        table.add_column(column)
+    table = new_table(
+        title,
+        (
+            "claim",
+            "policy",
+            "plan",
+            "trip",
+            "ground",
+            "stage",
+            "submitted",
+            "complete",
+            "originals",
+        ),
+    )
     for r in rows:
         table.add_row(
             r.reference,
@@ -282,20 +334,21 @@ def travel_claims_table(rows: list[TravelClaimRow], title: str) -> Table:
 
 
 def assistance_table(rows: list[AssistanceCaseRow]) -> Table:
-    table = Table(title="Assistance cases reported to the assistance provider (TR-AS-1)")
-    for column in (
-        "case",
-        "section",
-        "service",
-        "policy",
-        "location",
-        "event (local time)",
-        "reported (WIB)",
-        "after",
-        "arranged",
-        "closed",
-    ):
-        table.add_column(column)
+    table = new_table(
+        "Assistance cases reported to the assistance provider (TR-AS-1)",
+        (
+            "case",
+            "section",
+            "service",
+            "policy",
+            "location",
+            "event",
+            "reported",
+            "after",
+            "arranged",
+            "closed",
+        ),
+    )
     for r in rows:
         table.add_row(
             r.reference,
@@ -303,9 +356,9 @@ def assistance_table(rows: list[AssistanceCaseRow]) -> Table:
             r.service,
             r.policy_number,
             r.location,
-            r.event_at.isoformat(),
+            wib(r.event_at),
             wib(r.reported_at),
-            _duration(r.report_delay_seconds),
+            duration(r.report_delay_seconds),
             r.arrangement or "-",
             wib(r.closed_at) or "-",
         )
@@ -315,17 +368,19 @@ def assistance_table(rows: list[AssistanceCaseRow]) -> Table:
 def travel_list_tables(books: Catalogue, sections: list[str]) -> list[Table]:
     """The seed's document lists as the ledger holds them (TR-D-0, TR-D-A … TR-D-J)."""
     tables = []
-    mandatory = Table(title=f"{books.mandatory.rule_id}: {books.mandatory.heading}")
-    for column in ("no", "id", "document", "seed text"):
-        mandatory.add_column(column)
+    mandatory = new_table(
+        f"{books.mandatory.rule_id}: {books.mandatory.heading}",
+        ("no", "id", "document", "seed text"),
+    )
     for m in books.mandatory.items:
         mandatory.add_row(str(m.number), m.id, m.name, m.text)
     tables.append(mandatory)
     for section in sections:
         listing = books.section(section)
-        table = Table(title=f"{listing.rule_id}: {listing.heading} {listing.subheading or ''}")
-        for column in ("item", "id", "document", "kind", "when", "seed text"):
-            table.add_column(column)
+        table = new_table(
+            f"{listing.rule_id}: {listing.heading} {listing.subheading or ''}".strip(),
+            ("item", "id", "document", "kind", "when", "seed text"),
+        )
         if listing.note:
             table.caption = listing.note
         for item in listing.items:

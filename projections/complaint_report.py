@@ -29,6 +29,7 @@ from claims_ledger.domain.travel.claim import TravelClaim
 from claims_ledger.projections.deadlines import DeadlineRow
 from claims_ledger.projections.dispatch import Dispatch
 from claims_ledger.projections.event_log import EventRow
+from claims_ledger.projections.formatting import wib
 
 __all__ = [
     "COUNTS",
@@ -114,7 +115,7 @@ def _produced(tally: _Tally, e: EventRow) -> None:
     if e.payload["quarter"] == tally.quarter:
         tally.productions.append(
             {
-                "produced_at": e.occurred_at.isoformat(),
+                "produced_at": wib(e.occurred_at),
                 "late_by_seconds": e.payload["late_by_seconds"],
                 "content_sha256": e.payload.get("content_sha256"),
             }
@@ -153,7 +154,7 @@ def quarterly_report(
     return {
         "quarter": quarter,
         "rule": "RG-CP-6",
-        "due": report_due(quarter).isoformat(),
+        "due": wib(report_due(quarter)),
         "received": len(in_quarter),
         "resolved": tally.resolved,
         "closed_incomplete": tally.closed_incomplete,

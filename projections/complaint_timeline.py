@@ -1,6 +1,6 @@
 """CP-REG-1: what a regulator sees of one complaint: every step with its occurred and recorded
 times in WIB, and every deadline with its due time, met or breached and by how long, and which
-rule set it."""
+rule set it. The same view, without the complaint's own fields, serves a case of any type."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from claims_ledger.domain.clock import WIB
 from claims_ledger.domain.complaints.complaint import Complaint
 from claims_ledger.domain.complaints.report import QuarterlyComplaintReport
 from claims_ledger.domain.estatecare.policy import Policy
@@ -19,16 +18,13 @@ from claims_ledger.projections.complaint_status import ComplaintStatus
 from claims_ledger.projections.deadlines import DeadlineRow
 from claims_ledger.projections.dispatch import Dispatch
 from claims_ledger.projections.event_log import EventRow
-
-
-def wib(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S WIB")
+from claims_ledger.projections.formatting import duration, wib
 
 
 def _late(occurred_at: datetime, recorded_at: datetime) -> str | None:
     """How long after the fact it was recorded, when more than an hour (C-TIME-2)."""
     late = recorded_at - occurred_at
-    return str(timedelta(seconds=int(late.total_seconds()))) if late > timedelta(hours=1) else None
+    return duration(late.total_seconds()) if late > timedelta(hours=1) else None
 
 
 Payload = dict[str, Any]
@@ -86,7 +82,7 @@ def _deadline_breached(p: Payload) -> str:
 
 @DETAILS.on(Complaint.BreachClosed)
 def _breach_closed(p: Payload) -> str:
-    late = timedelta(seconds=int(str(p["duration_seconds"])))
+    late = duration(int(str(p["duration_seconds"])))
     return f"{p['rule_id']} fulfilled late by {late}"
 
 
@@ -140,38 +136,61 @@ def timeline(
         "complaint_id": status.complaint_id,
         "state": status.state,
         "rule_set": status.rule_set,
-        "steps": [
-            {
-                "version": e.version,
-                "step": e.event_type,
-                "occurred_at": wib(e.occurred_at),
-                "recorded_at": wib(e.recorded_at),
-                "recorded_late_by": _late(e.occurred_at, e.recorded_at),
-                "details": describe(e),
-                "hash": e.hash,
-            }
-            for e in events
-        ],
-        "deadlines": [
-            {
-                "rule_id": d.rule_id,
-                "key": d.key,
-                "party": d.party,
-                "due": wib(d.due),
-                "original_due": wib(d.original_due),
-                "extended_by": d.extended_by_rule,
-                "status": d.status,
-                "met_at": wib(d.met_at),
-                "breached_at": wib(d.breached_at),
-                "breach_recorded_at": wib(d.breach_recorded_at),
-                "fulfilled_at": wib(d.fulfilled_at),
-                "breach_duration": None
-                if d.breach_seconds is None
-                else str(timedelta(seconds=d.breach_seconds)),
-                "computed_from": d.computed_from,
-                "calendar": f"{d.calendar} ({d.calendar_version})",
-                "rule_set": d.rule_set,
-            }
-            for d in deadlines
-        ],
+        "steps": _steps(events),
+        "deadlines": _deadlines(deadlines),
     }
+
+
+def case_timeline(
+    reference: str,
+    case_type: str,
+    case_id: str,
+    events: list[EventRow],
+    deadlines: list[DeadlineRow],
+) -> dict[str, Any]:
+    """The timeline of a case of any type (a claim, a policy, an assistance case...)."""
+    return {
+        "case": reference,
+        "case_type": case_type,
+        "case_id": case_id,
+        "steps": _steps(events),
+        "deadlines": _deadlines(deadlines),
+    }
+
+
+def _steps(events: list[EventRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": e.version,
+            "step": e.event_type,
+            "occurred_at": wib(e.occurred_at),
+            "recorded_at": wib(e.recorded_at),
+            "recorded_late_by": _late(e.occurred_at, e.recorded_at),
+            "details": describe(e),
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def _deadlines(deadlines: list[DeadlineRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule_id": d.rule_id,
+            "key": d.key,
+            "party": d.party,
+            "due": wib(d.due),
+            "original_due": wib(d.original_due),
+            "extended_by": d.extended_by_rule,
+            "status": d.status,
+            "met_at": wib(d.met_at),
+            "breached_at": wib(d.breached_at),
+            "breach_recorded_at": wib(d.breach_recorded_at),
+            "fulfilled_at": wib(d.fulfilled_at),
+            "breach_duration": None if d.breach_seconds is None else duration(d.breach_seconds),
+            "computed_from": d.computed_from,
+            "calendar": f"{d.calendar} ({d.calendar_version})",
+            "rule_set": d.rule_set,
+        }
+        for d in deadlines
+    ]

@@ -9,10 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+from claims_ledger.domain.envelope import PublishedEvent
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -159,7 +161,7 @@ def test_separate_processes_publish_consume_rebuild_and_detect_tampering(
         rg_cp_2 = next(d for d in view["deadlines"] if d["rule_id"] == "RG-CP-2")
         assert rg_cp_2["extended_by"] == "RG-CP-3" and rg_cp_2["status"] == "breach_closed"
         assert view["steps"][0]["recorded_late_by"] is not None  # logged the next morning
-        report = run(["report", "2026-Q1", "--format", "csv"], env).stdout
+        report = run(["report", "2026-Q1", "--csv"], env).stdout
         assert "summary,received,5\n" in report and "received_by_channel,sms,1\n" in report
         breached = json.loads(run(["deadlines", "--breached", "--json"], env).stdout)
         assert sorted(b["rule_id"] for b in breached) == [
@@ -199,7 +201,7 @@ def test_the_deadline_process_closes_a_complaint_whose_document_window_passed(
     naive = run(["check-deadlines", "--now", "2027-02-01T09:00:00"], env, check=False)
     assert naive.returncode == 2 and "C-TIME-1" in naive.stderr
     checked = run(["check-deadlines", "--now", "2027-02-01T09:00:00+07:00"], env)
-    assert checked.stdout.startswith("1 breaches recorded")  # CMP-2026-0105's CP-SLA-2 window
+    assert checked.stdout.startswith("1 breach recorded")  # CMP-2026-0105's CP-SLA-2 window
     history = json.loads(run(["history", "CMP-2026-0105", "--json"], env).stdout)
     assert [e["event_type"] for e in history[-2:]] == [
         "ComplaintDeadlineBreached",
@@ -213,3 +215,33 @@ def test_the_deadline_process_closes_a_complaint_whose_document_window_passed(
     ]
     again = run(["check-deadlines", "--now", "2027-02-02T09:00:00+07:00"], env)
     assert again.stdout.startswith("0 breaches recorded")
+
+
+SIX_CASE_TYPES = {
+    "CMP-2026-0001": "complaint",
+    "EC-2026-0481": "policy",
+    "CL-2026-0101": "claim",
+    "TR-2026-0302": "claim",
+    "AGA-2026-1107": "claim",
+    "2026-Q1": "report",
+}
+
+
+def test_history_json_replays_a_case_of_each_of_the_six_types_in_the_demo(
+    env: dict[str, str],
+) -> None:
+    # arrange: the demo's scenarios in the event store
+    run(["apply", *sorted(str(p) for p in (ROOT / "examples").glob("*.jsonl"))], env)
+    for reference, aggregate_type in SIX_CASE_TYPES.items():
+        # act
+        events = json.loads(run(["history", reference, "--json"], env).stdout)
+        # assert: every stored event, in order, each chained to the one before as published
+        assert [e["version"] for e in events] == list(range(1, len(events) + 1))
+        assert {e["aggregate_type"] for e in events} == {aggregate_type}
+        assert all(PublishedEvent.model_validate(e).hash_is_valid() for e in events)
+        assert [e["prev_hash"] for e in events[1:]] == [e["hash"] for e in events[:-1]]
+
+
+def test_the_version_is_the_installed_distributions(env: dict[str, str]) -> None:
+    shown = run(["--version"], env).stdout
+    assert shown == f"claims-ledger {version('claims-ledger')}\n"

@@ -5,6 +5,7 @@ history, gives the rows the store keeps for it."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -20,7 +21,7 @@ from claims_ledger.domain.estatecare.policy import Policy
 from claims_ledger.domain.estatecare.property_claim import PropertyClaim
 from claims_ledger.domain.travel.assistance import AssistanceCase
 from claims_ledger.domain.travel.claim import TravelClaim
-from claims_ledger.infra.views import rows_json
+from claims_ledger.infra.codec import json_safe
 from claims_ledger.projections import claims, complaint_report, complaint_timeline
 from claims_ledger.projections.dispatch import (
     AGGREGATE_TYPE,
@@ -184,7 +185,10 @@ def test_the_pure_fold_of_a_0_1_0_history_gives_the_committed_read_model() -> No
     # assert
     got = json.loads(
         json.dumps(
-            {name: rows_json(rows) for name, rows in tables.snapshot().items()},
+            {
+                name: [json_safe(asdict(r)) for r in rows]
+                for name, rows in tables.snapshot().items()
+            },
             sort_keys=True,
             default=str,
         )
