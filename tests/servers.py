@@ -162,7 +162,7 @@ class PostgresServer:
             "-w",
             "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c max_connections=100",
+            "-c fsync=off -c max_connections=300",
             "start",
         )
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:

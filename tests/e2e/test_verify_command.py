@@ -32,7 +32,7 @@ def test_verify_refuses_a_data_folder_that_does_not_exist_and_creates_nothing(
     missing = tmp_path / "no-such-ledger"
     result = run(["verify"], missing)
     assert result.returncode == 2
-    assert f"no data folder at {missing}" in result.stderr
+    assert f"data folder {missing} does not exist" in result.stderr
     assert not missing.exists()
 
 

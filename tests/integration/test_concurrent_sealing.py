@@ -110,6 +110,8 @@ def test_two_processes_sealing_a_store_written_before_seals_seal_each_event_once
 
 
 def settings_env_without_seals(settings: Settings) -> dict[str, str]:
+    if not settings.uses_postgres:
+        settings.ledger_data_dir.mkdir(parents=True, exist_ok=True)
     env = settings.event_store_env()
     del env["APPLICATION_RECORDER_TOPIC"]  # the library's own recorder, as 0.1.0 used
     return env
