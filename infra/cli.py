@@ -533,6 +533,32 @@ def schema(
             out.print(f"wrote {path}", highlight=False)
 
 
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Apply the examples into a fresh folder; print a token per role.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Default LEDGER_WEB_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Default LEDGER_WEB_PORT (8000).")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Pin the clock SLA time left is computed against.")
+    ] = None,
+    hash_token: Annotated[
+        bool, typer.Option("--hash-token", help="Read a token on stdin, print its hash.")
+    ] = False,
+) -> None:
+    """Serve the read-only web application: pages and a JSON API (see README)."""
+    from claims_ledger.infra.web.command import ServeError, hash_token_from, run_serve
+
+    try:
+        if hash_token:
+            print(hash_token_from(sys.stdin))
+            return
+        run_serve(_settings(), demo=demo, host=host, port=port, now=now, examples=None)
+    except ServeError as error:
+        _fail(str(error))
+
+
 def main() -> None:
     try:
         app()
