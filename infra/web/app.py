@@ -125,7 +125,12 @@ def create_app(
 
 
 def _add_operational_routes(app: FastAPI, ctx: WebContext) -> None:
-    @app.get("/healthz", response_model=Health, tags=["operations"])
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        tags=["operations"],
+        responses={503: {"model": Health, "description": "A store does not answer"}},
+    )
     def healthz() -> JSONResponse:
         """The event store and the read model answer (no sign-in needed)."""
         store_ok = read_ok = True
@@ -144,7 +149,14 @@ def _add_operational_routes(app: FastAPI, ctx: WebContext) -> None:
         )
         return JSONResponse(health.model_dump(), status_code=200 if health.status == "ok" else 503)
 
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+    problem = {"content": {"application/json": {"schema": api.Problem.model_json_schema()}}}
+
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        tags=["operations"],
+        responses={401: problem, 403: problem},
+    )
     def metrics(who: api.Who) -> Response:
         """Prometheus text: request counts and latencies, event store / relay / read model."""
         require(who, Permission.OPERATIONS, "metrics")

@@ -16,6 +16,7 @@ INDEXES: tuple[tuple[str, str, str], ...] = (
     ("web_complaint_channel", "complaint_status", "channel, reference"),
     ("web_complaint_product", "complaint_status", "product, reference"),
     ("web_claim_section_reference", "claim_sections", "reference, claim_id"),
+    ("web_claim_section_status", "claim_sections", "status"),
     ("web_travel_reference", "travel_claims", "reference"),
     ("web_travel_stage", "travel_claims", "stage, reference"),
     ("web_assistance_reference", "assistance_cases", "reference"),
