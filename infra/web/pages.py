@@ -205,11 +205,12 @@ def as_of_page(
     who: Who,
     reference: Reference,
     at: Annotated[str | None, Query(max_length=40)] = None,
-    version: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
+    version: Annotated[str | None, Query(max_length=12)] = None,
     by: Literal["occurred", "recorded"] = "recorded",
 ) -> HTMLResponse:
     moment = _parse_moment(at)
-    view = services.get_as_of(ctx, who, reference, at=moment, version=version, by=by)
+    number = int(version) if version and version.isdigit() and int(version) >= 1 else None
+    view = services.get_as_of(ctx, who, reference, at=moment, version=number, by=by)
     return render(
         request,
         "as_of.html",
@@ -217,7 +218,7 @@ def as_of_page(
         view=view,
         reference=reference,
         at=at or "",
-        version=version or "",
+        version=number or "",
         by=by,
     )
 

@@ -110,7 +110,9 @@ def _branch(p: str, kind: CaseKind, f: CaseFilter) -> str | None:
         select = (
             "SELECT 'property_claim' AS kind, s.reference AS reference, s.claim_id AS case_id, "
             "NULL AS state, NULL AS channel, 'EstateCare' AS product, "
-            f"s.updated_at AS opened_at, CASE WHEN {breached} THEN 1 ELSE 0 END AS breached "
+            f"(SELECT e.occurred_at FROM {p}ledger_events e WHERE e.aggregate_id = s.claim_id "
+            "AND e.version = 1) AS opened_at, "
+            f"CASE WHEN {breached} THEN 1 ELSE 0 END AS breached "
             f"FROM {p}claim_sections s"
         )
         column = "s.reference"
