@@ -94,8 +94,8 @@ def check_ready(settings: Settings, web: WebSettings) -> None:
     if not settings.uses_postgres and not (settings.ledger_data_dir / "events.sqlite").exists():
         raise ServeError(
             f"the data folder {settings.ledger_data_dir} holds no ledger: fill it with "
-            "`claims-ledger apply examples/*.jsonl` (then `claims-ledger relay` and "
-            "`claims-ledger consume`, or `claims-ledger rebuild`), or run "
+            "`claims-ledger apply examples/*.jsonl`, then feed its read model with "
+            "`claims-ledger relay` and `claims-ledger consume`; or run "
             "`claims-ledger serve --demo` (`make serve`), which applies the examples into a "
             "fresh folder"
         )
