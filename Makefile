@@ -42,7 +42,13 @@ bench: $(STAMP) ## Benchmarks: ratios against a raw baseline measured in the sam
 schemas: $(STAMP) ## Regenerate docs/schemas from the envelope model
 	$(BIN)/claims-ledger schema --write docs/schemas
 
+serve: $(STAMP) ## The read-only web application on the examples (prints a token per role)
+	$(BIN)/claims-ledger serve --demo
+
+screenshots: $(STAMP) ## Retake docs/screenshots/ with the browser tests (needs Debian's chromium)
+	LEDGER_WEB_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_browser.py
+
 clean: ## Remove the ledger's data folder
 	rm -rf .ledger
 
-.PHONY: help install kafka-jars run lint test bench schemas clean
+.PHONY: help install kafka-jars run lint test bench schemas serve screenshots clean

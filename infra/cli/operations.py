@@ -274,3 +274,29 @@ def check_deadlines(
         print_json({"breaches": breaches, "as_of": as_of})
     else:
         say(f"{views.plural(breaches, 'breach', 'breaches')} recorded as of {as_of}")
+
+
+@group.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Apply the examples into a fresh folder; print a token per role.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Default LEDGER_WEB_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Default LEDGER_WEB_PORT (8000).")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Pin the clock SLA time left is computed against.")
+    ] = None,
+    hash_token: Annotated[
+        bool, typer.Option("--hash-token", help="Read a token on stdin, print its hash.")
+    ] = False,
+) -> None:
+    """Serve the read-only web application: pages and a JSON API (see README)."""
+    import sys
+
+    from claims_ledger.infra.cli.session import load_settings
+    from claims_ledger.infra.web.command import hash_token_from, run_serve
+
+    if hash_token:
+        print(hash_token_from(sys.stdin))
+        return
+    run_serve(load_settings(), demo=demo, host=host, port=port, now=now, examples=None)

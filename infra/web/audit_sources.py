@@ -1,0 +1,50 @@
+"""What the state-as-of and verification pages read, behind one function each.
+
+Both engines belong to issue 10 (`claims-ledger state REF --version N / --as-of TIME`, signed
+checkpoints and recorded `verify` runs). Until they exist these functions return None and the
+pages say "not yet available"; nothing is faked. When they land, point `default_state_as_of`
+and `default_verification` at them: the pages, the API and the tests call only these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+from claims_ledger.domain.ledger import Ledger
+
+AsOfBasis = Literal["occurred", "recorded"]
+
+
+class StateAsOf(Protocol):
+    """The case as the ledger knew it at `version`, or at `at` (by business or recording
+    time), as a JSON-ready mapping: state, deadlines and calculations included."""
+
+    def __call__(
+        self,
+        ledger: Ledger,
+        aggregate_id: UUID,
+        *,
+        version: int | None,
+        at: datetime | None,
+        by: AsOfBasis,
+    ) -> dict[str, Any]: ...
+
+
+class Verification(Protocol):
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        """The latest signed checkpoint: origin, tree size, root hash, time, signature."""
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The last recorded `verify` run: when, against which checkpoint, its findings."""
+
+
+def default_state_as_of() -> StateAsOf | None:
+    """Issue 10's state-as-of engine, once built (none yet)."""
+    return None
+
+
+def default_verification() -> Verification | None:
+    """Issue 10's checkpoints and recorded verify runs, once built (none yet)."""
+    return None
