@@ -243,11 +243,11 @@ def test_a_timeline_holds_every_stored_event_each_seal_verified(client: TestClie
         assert after["prev_hash"] == before["hash"]
     # CMP-2026-0002 was e-mailed at night and logged the next morning (C-TIME-2).
     assert case["timeline"][0]["recorded_late_by"] is not None
-    assert all(e["occurred_at"].endswith(" WIB") for e in case["timeline"])
+    assert all(e["occurred_at"].endswith("+07:00") for e in case["timeline"])  # WIB
 
 
 def _wib(text: str) -> datetime:
-    return datetime.strptime(text.removesuffix(" WIB") + " +0700", "%Y-%m-%d %H:%M:%S %z")
+    return datetime.fromisoformat(text)
 
 
 def test_open_deadlines_show_the_sla_time_left_against_the_injected_clock(

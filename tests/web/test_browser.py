@@ -85,7 +85,7 @@ def sign_in(context: BrowserContext, role: Role, start: str = "/cases") -> Page:
 def claims_ledger_report(store: Store, quarter: str, output: str) -> bytes:
     command = [str(Path(sys.executable).parent / "claims-ledger"), "report", quarter]
     result = subprocess.run(
-        [*command, "--format", output],
+        [*command, f"--{output}"],
         env={**os.environ, "LEDGER_DATA_DIR": str(store.settings.ledger_data_dir)},
         capture_output=True,
         check=True,
