@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from claims_ledger.domain.personal import PERSONAL
+
 
 def _no_float(value: Any) -> Any:
     if isinstance(value, float):
@@ -36,6 +38,10 @@ Reference = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 ]
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+PersonalText = Annotated[str, Field(min_length=1, max_length=10_000), PERSONAL]
+"""Free text that may hold personal data: stored encrypted under its data subject's key."""
+PersonalName = Annotated[str, Field(min_length=1, max_length=200), PERSONAL]
+"""A person's name: stored encrypted under its data subject's key."""
 
 
 class CommandModel(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -27,6 +27,7 @@ from claims_ledger.domain.complaints.complaint import Complaint
 from claims_ledger.domain.deadlines import DeadlineTracking, Provenance
 from claims_ledger.domain.envelope import AGGREGATE_TYPES, AggregateTypes
 from claims_ledger.domain.errors import CaseNotFound, UnknownCommand
+from claims_ledger.domain.personal import HoldsPersonalData
 from claims_ledger.domain.seals import Seal, SealChain, SealedStore, predecessor_keys
 
 
@@ -55,6 +56,20 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class PersonalDataBoundary(Protocol):
+    """Replaces a command's personal fields (domain/personal.py) by encrypted values before the
+    command is handled; the infrastructure provides one with a key store."""
+
+    def protect(self, command: CommandModel, uow: UnitOfWork) -> CommandModel: ...
+
+
+class ClearText:
+    """No key store: personal fields are stored as given (an in-memory ledger in unit tests)."""
+
+    def protect(self, command: CommandModel, uow: UnitOfWork) -> CommandModel:
+        return command
+
+
 class Ledger(Application[UUID]):
     """The claims ledger. Its notification log is the outbox the relay publishes from."""
 
@@ -70,6 +85,7 @@ class Ledger(Application[UUID]):
         super().__init__(env)
         self.calendar = calendar
         self.aggregate_types = AggregateTypes(self._first_event)
+        self.personal_data: PersonalDataBoundary = ClearText()
 
     def _first_event(self, aggregate_id: UUID) -> Any:
         return next(iter(self.events.get(aggregate_id, lte=1)), None)
@@ -127,6 +143,7 @@ class Ledger(Application[UUID]):
     def handle(self, command: CommandModel, context: CommandContext, uow: UnitOfWork) -> UUID:
         """Apply one command to the unit of work's aggregates without storing anything."""
         require_not_future(command.occurred_at, context.recorded_at)
+        command = self.personal_data.protect(command, uow)
         handler = HANDLERS.get(type(command))
         if handler is None:
             raise UnknownCommand(type(command).__name__, COMMAND_NAMES)
@@ -137,6 +154,35 @@ class Ledger(Application[UUID]):
             causation_id=context.causation_id,
         )
         return handler(command, HandlerContext(uow, provenance, self.calendar))
+
+    # -- erasure of personal data --------------------------------------------------------------
+
+    def record_erasure(
+        self, reference: str, subject: str, basis: str, context: CommandContext
+    ) -> UUID:
+        """Record on the case that a data subject's personal data was erased (its key is
+        destroyed by the key store; the stored events stay as they are)."""
+        provenance = Provenance(
+            occurred_at=context.recorded_at,
+            recorded_at=context.recorded_at,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+        )
+        for attempt in range(1, 6):
+            uow = self.unit_of_work()
+            case = uow.find(reference)
+            if case is None or not isinstance(case, HoldsPersonalData):
+                raise CaseNotFound("case with personal data", reference)
+            case_id: UUID = case.id
+            case.record_erasure(subject=subject, basis=basis, provenance=provenance)
+            try:
+                uow.commit()
+            except IntegrityError:
+                if attempt == 5:
+                    raise
+                continue
+            return case_id
+        raise AssertionError("unreachable")
 
     # -- the deadline process (C-SLA-1) ----------------------------------------------------
 

@@ -77,6 +77,24 @@ one rule (`RG-CL-1/II`, `TR-P-1/G5-cheque`)."""
 RuleSetRef = Annotated[str, Field(pattern=r"^[a-z0-9-]+@[0-9A-Za-z.]+$")]
 """id@version of a rule set or a benefit schedule (RG-V-1)."""
 
+Personal = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "personal-data",
+            "x-personal-data": True,
+            "examples": [
+                "pd1.6f1c0a3e9b5d4c2a8e7f1b0c9d8e7f6a.q1Yv2n0dXzJ8bW3e.8pZ2Qk1nV0mXbG7sT4yR2w",
+            ],
+        }
+    ),
+]
+"""Personal data as an encrypted value `pd1.<subject>.<nonce>.<ciphertext>` (domain/personal.py):
+the pseudonymous subject id and AES-256-GCM ciphertext under that subject's key, never clear
+text. Events stored before claims-ledger 0.2 carry the clear text they were written with (stored
+events are immutable, and their seals cover what they hold)."""
+
 PATTERN_NAMES = {
     _UNSIGNED.pattern: "amount (decimal string)",
     _SIGNED.pattern: "signed amount (decimal string)",
@@ -167,7 +185,10 @@ class DeadlineExtended(EventPayload):
 
     rule_id: DeadlineKey = Field(description="The deadline extended.")
     extension_rule: RuleId = Field(description="The rule that allows the extension.")
-    reason: str = Field(description="The stated reason; for RG-CP-3 its letter (`a`, `b` or `c`).")
+    reason: Personal = Field(
+        description="The stated reason: for RG-CP-3 its letter (`a`, `b` or `c`); free text "
+        "(CP-SLA-3) is personal data, encrypted."
+    )
     original_due: AwareDatetime = Field(description="When it was due before the extension.")
     deadline: ComputedDeadline = Field(description="The deadline as extended.")
     notice_sent_at: AwareDatetime | None = Field(
@@ -195,6 +216,21 @@ class BreachClosed(EventPayload):
     rule_id: DeadlineKey = Field(description="The breached deadline now fulfilled.")
     due: AwareDatetime = Field(description="When it was due.")
     duration_seconds: int = Field(ge=0, description="How late the fulfilment was, in seconds.")
+
+
+class PersonalDataErased(EventPayload):
+    """A data subject's personal data was erased: the key it was encrypted with is destroyed
+    (crypto-shredding), so every personal field of this case under that subject now reads as
+    `[erased]`, on every topic and in every read model. The events themselves, their seals and
+    every proof stay as they are (they cover the ciphertext). UU-PDP-43: the data subject's
+    right to erasure (Law 27 of 2022 on Personal Data Protection, article 43)."""
+
+    rule_ids = ("UU-PDP-43",)
+
+    subject: str = Field(
+        pattern=r"^[0-9a-f]{32}$", description="The pseudonymous id of the data subject erased."
+    )
+    basis: str = Field(description="The legal basis or reason given for the erasure.")
 
 
 class DeadlineCancelled(EventPayload):

@@ -141,6 +141,8 @@ class _Renderer:
         if kind == "object":
             values = schema.get("additionalProperties")
             return f"map of string to {self.type_of(values)}" if values else "object"
+        if kind == "string" and schema.get("format") == "personal-data":
+            return "[encrypted personal data](#personal-data)"
         if kind == "string":
             pattern = schema.get("pattern")
             if pattern in PATTERN_NAMES:
@@ -196,6 +198,22 @@ def events_reference() -> str:
         "`Rule ids` name the rules of the rule book the event records or enforces. Topic names "
         "use the default prefix `ledger` (`KAFKA_TOPIC_PREFIX`). A consumer that meets an "
         "unknown event type or a payload that does not fit sends it to the dead-letter topic.",
+        "",
+        "### Personal data",
+        "",
+        "A field typed *encrypted personal data* (a name, a phone number, free text that may "
+        "hold an e-KTP number, an e-mail address or a medical condition) never carries clear "
+        "text. It is one string, `pd1.<subject>.<nonce>.<ciphertext>`: `pd1` the format's "
+        "version; `<subject>` the data subject's pseudonymous id (32 hex digits, minted per "
+        "case; it names no person); `<nonce>` the 12-byte AES-GCM nonce and `<ciphertext>` "
+        "AES-256-GCM of the UTF-8 text with its tag, both base64url without padding, under the "
+        "subject's own key, with `pd1.<subject>` as associated data. The keys stay in the "
+        "ledger's key store: consumers store the value as it is, never decrypt it, and group a "
+        "person's data by the subject id. When a subject's data is erased (the "
+        "`...PersonalDataErased` events) its key is destroyed, so every copy of its values, on "
+        "any topic or in any store, becomes unreadable; the events and their hashes stay valid. "
+        "Events stored before claims-ledger 0.2 (no key store yet) carry these fields in clear; "
+        "stored events are immutable, so they keep them.",
         "",
         "## Topics",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,16 @@ class Settings(BaseSettings):
     ledger_postgres_user: str = "postgres"
     ledger_postgres_password: SecretStr = SecretStr("")
     ledger_postgres_schema: str = "public"
+    ledger_postgres_sslmode: (
+        Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None
+    ) = Field(default=None, description="libpq sslmode of every PostgreSQL connection.")
+    ledger_postgres_sslrootcert: Path | None = Field(
+        default=None, description="CA certificate file to verify the PostgreSQL server with."
+    )
+    ledger_key_store_schema: str = Field(
+        default="ledger_keys",
+        description="PostgreSQL schema of the key store (one key per data subject).",
+    )
 
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="An existing Kafka cluster; unset starts the embedded broker."
@@ -123,6 +134,36 @@ class Settings(BaseSettings):
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         return env
+
+    def postgres_connect_args(self) -> dict[str, Any]:
+        """psycopg's connection arguments (the key store's own connections)."""
+        args: dict[str, Any] = {
+            "dbname": self.ledger_postgres_dbname,
+            "host": self.ledger_postgres_host,
+            "port": self.ledger_postgres_port,
+            "user": self.ledger_postgres_user,
+            "password": self.ledger_postgres_password.get_secret_value(),
+        }
+        if self.ledger_postgres_sslmode is not None:
+            args["sslmode"] = self.ledger_postgres_sslmode
+        if self.ledger_postgres_sslrootcert is not None:
+            args["sslrootcert"] = str(self.ledger_postgres_sslrootcert)
+        return args
+
+    def libpq_environment(self) -> dict[str, str]:
+        """eventsourcing 9.5.6 has no POSTGRES_* setting for TLS: its connections take libpq's
+        defaults, which libpq reads from PGSSLMODE and PGSSLROOTCERT. The ledger sets these in
+        its own process environment before it connects (`apply_libpq_environment`)."""
+        env: dict[str, str] = {}
+        if self.ledger_postgres_sslmode is not None:
+            env["PGSSLMODE"] = self.ledger_postgres_sslmode
+        if self.ledger_postgres_sslrootcert is not None:
+            env["PGSSLROOTCERT"] = str(self.ledger_postgres_sslrootcert)
+        return env
+
+    def apply_libpq_environment(self) -> None:
+        if self.uses_postgres:
+            os.environ.update(self.libpq_environment())
 
     def event_store_env(self) -> dict[str, str]:
         env = self._persistence_env(EVENTS_FILE)

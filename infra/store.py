@@ -16,6 +16,8 @@ from eventsourcing.utils import Environment
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
 from claims_ledger.infra.errors import NoLedgerHere
+from claims_ledger.infra.keystore import KEYS_FILE, KeyStore, PostgresKeyStore, SQLiteKeyStore
+from claims_ledger.infra.privacy import KeyStoreBoundary
 from claims_ledger.infra.seal_store import backfill_seals
 from claims_ledger.infra.settings import EVENTS_FILE, Settings
 from claims_ledger.projections.read_model import PostgresReadModel, SQLiteReadModel
@@ -28,11 +30,22 @@ def build_ledger(settings: Settings) -> Ledger:
     seals table is created if missing, and the events of a store written before seals existed
     are sealed (once, in notification order)."""
     _make_data_dir(settings)
+    settings.apply_libpq_environment()
     env = settings.event_store_env()
     with _first_open_serialised(settings):
         ledger = Ledger(env=env, calendar=settings.calendar())
+        ledger.personal_data = KeyStoreBoundary(open_key_store(settings))
     backfill_seals(ledger)
     return ledger
+
+
+def open_key_store(settings: Settings, *, create: bool = True) -> KeyStore:
+    """The key store of personal data: its own SQLite file, or its own PostgreSQL schema."""
+    if settings.uses_postgres:
+        return PostgresKeyStore(
+            settings.postgres_connect_args(), settings.ledger_key_store_schema, create=create
+        )
+    return SQLiteKeyStore(settings.ledger_data_dir / KEYS_FILE, create=create)
 
 
 @contextmanager
@@ -55,6 +68,7 @@ def open_ledger_for_audit(settings: Settings) -> Ledger:
     """The ledger as it is, for an auditor: creates nothing (no folder, no file, no table) and
     seals nothing; refuses a data folder that holds no ledger."""
     require_existing_ledger(settings)
+    settings.apply_libpq_environment()
     return Ledger(
         env=settings.event_store_env() | {"CREATE_TABLE": "no"}, calendar=settings.calendar()
     )
@@ -114,6 +128,7 @@ def iter_stored_events(ledger: Ledger, *, after: int = 0, batch: int = 500) -> I
 def open_read_model(settings: Settings, prefix: str = "rm_") -> ReadModel:
     """The read-model store (SQLite file beside the events, or the PostgreSQL database)."""
     _make_data_dir(settings)
+    settings.apply_libpq_environment()
     factory = InfrastructureFactory.construct(Environment("READMODELS", settings.read_model_env()))
     read_model: ReadModel
     if isinstance(factory, PostgresFactory):

@@ -84,3 +84,7 @@ def _arranged(event: PublishedEvent, load: Load) -> list[AssistanceCaseRow]:
 def _closed(event: PublishedEvent, load: Load) -> list[AssistanceCaseRow]:
     outcome = str(event.payload["outcome"])
     return [replace(_current(event, load), outcome=outcome, closed_at=event.occurred_at)]
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+PROJECTION.ignore(AssistanceCase.PersonalDataErased)

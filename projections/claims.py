@@ -287,3 +287,9 @@ def _section_iv_reserved(event: PublishedEvent, load: Load) -> list[PolicyAggreg
             reserved=str(p["reserved_after"]),
         )
     ]
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+PROJECTION.ignore(
+    Policy.PersonalDataErased, PropertyClaim.PersonalDataErased, TravelClaim.PersonalDataErased
+)

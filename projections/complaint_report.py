@@ -202,3 +202,7 @@ def report_csv(report: dict[str, Any]) -> str:
     for production in report["productions"]:
         writer.writerow(["produced", production["produced_at"], production["late_by_seconds"]])
     return out.getvalue()
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+COUNTS.ignore(Complaint.PersonalDataErased)

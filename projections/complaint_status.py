@@ -159,3 +159,7 @@ def _closed(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
 @PROJECTION.on(Complaint.ClosedIncomplete)
 def _closed_incomplete(event: PublishedEvent, load: Load) -> list[ComplaintStatus]:
     return _stamped(_current(event, load), event, state="closed_incomplete")
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+PROJECTION.ignore(Complaint.PersonalDataErased)

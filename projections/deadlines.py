@@ -198,3 +198,9 @@ def _cancelled(event: PublishedEvent, load: Load) -> list[DeadlineRow]:
             cancel_reason=str(event.payload["reason"]),
         )
     ]
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+PROJECTION.ignore(
+    Complaint.PersonalDataErased, PropertyClaim.PersonalDataErased, TravelClaim.PersonalDataErased
+)

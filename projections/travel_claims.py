@@ -139,3 +139,7 @@ def _section_decided(event: PublishedEvent, load: Load) -> list[TravelClaimRow]:
     if event.payload["decision"] != "declined":
         return []
     return _section_settled(event, load)
+
+
+# An erasure destroys a key: rows keep their ciphertext, which then reads as erased.
+PROJECTION.ignore(TravelClaim.PersonalDataErased)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from claims_ledger.domain.commands import CommandModel, Reference, Text
+from claims_ledger.domain.commands import CommandModel, PersonalText, Reference
 from claims_ledger.domain.complaints.complaint import (
     Channel,
     DocumentKind,
@@ -15,6 +15,7 @@ from claims_ledger.domain.complaints.complaint import (
     Form,
     Outcome,
 )
+from claims_ledger.domain.personal import PERSONAL
 
 
 class ComplaintCommand(CommandModel):
@@ -27,7 +28,7 @@ class ReceiveComplaint(ComplaintCommand):
     command: Literal["ReceiveComplaint"]
     channel: Channel
     form: Form
-    explanation: Text
+    explanation: PersonalText
     product: str | None = None
     represented: bool = Field(
         default=False, description="Brought by a representative (power of attorney, RG-CP-5)."
@@ -40,7 +41,7 @@ class GiveInitialResponse(ComplaintCommand):
     command: Literal["GiveInitialResponse"]
     registration_reference: Annotated[str, Field(min_length=1, max_length=64)]
     receipt_date: date
-    contact_phone: Annotated[str, Field(min_length=5, max_length=32)]
+    contact_phone: Annotated[str, Field(min_length=5, max_length=32), PERSONAL]
 
 
 class SubmitDocuments(ComplaintCommand):
@@ -57,14 +58,14 @@ class ExtendDocumentWindow(ComplaintCommand):
     """CP-SLA-3: once, with a reason, before the window passes."""
 
     command: Literal["ExtendDocumentWindow"]
-    reason: Text
+    reason: PersonalText
 
 
 class MoveToWrittenTrack(ComplaintCommand):
     """RG-CP-1: an oral complaint that needs documents."""
 
     command: Literal["MoveToWrittenTrack"]
-    reason: Text
+    reason: PersonalText
 
 
 class VerifyComplaint(ComplaintCommand):
@@ -83,7 +84,7 @@ class ForwardComplaint(ComplaintCommand):
 
 class AnalyseComplaint(ComplaintCommand):
     command: Literal["AnalyseComplaint"]
-    finding: Text
+    finding: PersonalText
 
 
 class ExtendResolutionDeadline(ComplaintCommand):

@@ -25,6 +25,7 @@ from claims_ledger.domain.deadlines import (
     Provenance,
 )
 from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.personal import HoldsPersonalData, PersonalDataEventRules
 from claims_ledger.domain.rulesets import (
     ComplaintRuleSet,
     complaint_rule_set,
@@ -138,7 +139,7 @@ def required_documents(track: Track, represented: bool) -> frozenset[DocumentKin
     return frozenset(needed)
 
 
-class Complaint(DeadlineTracking, Aggregate):
+class Complaint(HoldsPersonalData, DeadlineTracking, Aggregate):
     """One customer complaint. Event names are stable topics: moving this module never
     orphans stored history."""
 
@@ -151,6 +152,9 @@ class Complaint(DeadlineTracking, Aggregate):
         occurred_at: datetime
         correlation_id: str
         causation_id: str
+
+    class PersonalDataErased(PersonalDataEventRules.Erased, Event):
+        TOPIC = "claims_ledger:ComplaintPersonalDataErased"
 
     class Created(Event, Aggregate.Created):
         TOPIC = "claims_ledger:ComplaintCreated"

@@ -18,7 +18,12 @@ from claims_ledger.domain.complaints.complaint import (
 )
 from claims_ledger.domain.complaints.report import QuarterlyComplaintReport
 from claims_ledger.domain.envelope import Sha256
-from claims_ledger.domain.payloads import EventPayload, deadline_payloads
+from claims_ledger.domain.payloads import (
+    EventPayload,
+    Personal,
+    PersonalDataErased,
+    deadline_payloads,
+)
 
 Quarter = Annotated[str, Field(pattern=r"^[0-9]{4}-Q[1-4]$")]
 
@@ -37,7 +42,9 @@ class ComplaintReceived(EventPayload):
         description="The resolution track: oral complaints start on the oral track (RG-CP-1), "
         "others on the written track (RG-CP-2)."
     )
-    explanation: str = Field(description="The customer's explanation of the problem (CP-FORM-1).")
+    explanation: Personal = Field(
+        description="The customer's explanation of the problem (CP-FORM-1)."
+    )
     product: str | None = Field(description="The product complained about, if stated.")
     represented: bool = Field(
         description="Whether a representative acts for the insured, on a power of attorney "
@@ -52,7 +59,7 @@ class ComplaintInitialResponseGiven(EventPayload):
 
     registration_reference: str = Field(description="The reference given to the customer.")
     receipt_date: date = Field(description="The date of receipt it states (WIB).")
-    contact_phone: str = Field(description="The phone number of the insurer's contact person.")
+    contact_phone: Personal = Field(description="The phone number of the insurer's contact person.")
 
 
 class ComplaintDocumentsSubmitted(EventPayload):
@@ -79,7 +86,7 @@ class ComplaintMovedToWrittenTrack(EventPayload):
 
     rule_ids = ("RG-CP-1",)
 
-    reason: str = Field(description="Why the complaint needs the written track.")
+    reason: Personal = Field(description="Why the complaint needs the written track.")
 
 
 class ComplaintVerified(EventPayload):
@@ -109,7 +116,7 @@ class ComplaintAnalysed(EventPayload):
 
     rule_ids = ("CP-FLOW-1",)
 
-    finding: str = Field(description="What the analysis found.")
+    finding: Personal = Field(description="What the analysis found.")
 
 
 class ComplaintResolved(EventPayload):
@@ -175,6 +182,7 @@ PAYLOADS: dict[type[Any], dict[type[Any], type[EventPayload]]] = {
         Complaint.Closed: ComplaintClosed,
         Complaint.ClosedIncomplete: ComplaintClosedIncomplete,
         **deadline_payloads(Complaint),
+        Complaint.PersonalDataErased: PersonalDataErased,
     },
     QuarterlyComplaintReport: {
         QuarterlyComplaintReport.Created: QuarterlyComplaintReportCreated,

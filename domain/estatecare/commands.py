@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from claims_ledger.domain.commands import CommandModel, Money, Reference, Text
+from claims_ledger.domain.commands import CommandModel, Money, PersonalName, PersonalText, Reference
 from claims_ledger.domain.estatecare.property_claim import Section
+from claims_ledger.domain.personal import PERSONAL
 
 
 class OtherPolicyModel(BaseModel):
@@ -26,14 +27,14 @@ class IssuePolicy(CommandModel):
 
     command: Literal["IssuePolicy"]
     policy: Reference
-    insured: Annotated[str, Field(min_length=1, max_length=200)]
+    insured: PersonalName
     period_start: date
     period_end: date
     section_i_sum_insured: Money
     schedule: dict[str, Money] = Field(default_factory=dict)
     other_policies: list[OtherPolicyModel] = Field(default_factory=list)
-    family_members: list[str] = Field(default_factory=list)
-    domestic_helpers: list[str] = Field(default_factory=list)
+    family_members: Annotated[list[str], PERSONAL] = Field(default_factory=list)
+    domestic_helpers: Annotated[list[str], PERSONAL] = Field(default_factory=list)
 
 
 class ClaimCommand(CommandModel):
@@ -50,7 +51,7 @@ class ReportClaim(ClaimCommand):
     in_writing: bool = False
     estimate: Money | None = None
     third_party_claim_known_at: AwareDatetime | None = None
-    injured_person: str | None = None
+    injured_person: Annotated[str | None, PERSONAL] = None
 
 
 class GiveWrittenNotice(ClaimCommand):
@@ -94,7 +95,7 @@ class RequireMedicalExamination(ClaimCommand):
 class RecordMedicalExamination(ClaimCommand):
     command: Literal["RecordMedicalExamination"]
     kind: Literal["examination", "autopsy"]
-    finding: Text
+    finding: PersonalText
 
 
 class AssessFire(ClaimCommand):

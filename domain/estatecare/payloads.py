@@ -16,6 +16,8 @@ from claims_ledger.domain.payloads import (
     CalculationRecorded,
     EventPayload,
     PayloadPart,
+    Personal,
+    PersonalDataErased,
     deadline_payloads,
 )
 
@@ -38,7 +40,7 @@ class PolicyIssued(EventPayload):
     rule_ids = ("EC-I-1", "EC-II-1", "EC-C-1", "EC-IV-1")
 
     policy_number: str = Field(description="The policy number.")
-    insured: str = Field(description="The insured's name (counted with the family, EC-IV-1).")
+    insured: Personal = Field(description="The insured's name (counted with the family, EC-IV-1).")
     period_start: date = Field(description="First day of the policy period (WIB).")
     period_end: date = Field(description="Last day of the policy period (WIB).")
     section_i_sum_insured: Amount = Field(description="The Section I sum insured (EC-I-1).")
@@ -48,8 +50,8 @@ class PolicyIssued(EventPayload):
     other_policies: list[OtherPolicy] = Field(
         description="Other policies covering the same interest (EC-C-1)."
     )
-    family_members: list[str] = Field(description="The insured's family members (EC-IV-1).")
-    domestic_helpers: list[str] = Field(description="The domestic helpers covered (EC-IV-1).")
+    family_members: list[Personal] = Field(description="The insured's family members (EC-IV-1).")
+    domestic_helpers: list[Personal] = Field(description="The domestic helpers covered (EC-IV-1).")
 
 
 class PolicySectionIVReserved(EventPayload):
@@ -60,7 +62,7 @@ class PolicySectionIVReserved(EventPayload):
 
     policy_number: str = Field(description="The policy number.")
     claim_reference: str = Field(description="The Section IV claim the reservation is for.")
-    person: str = Field(description="The injured person.")
+    person: Personal = Field(description="The injured person.")
     category: Insured = Field(description="Whose aggregate: `family` (25 %) or `helper` (5 %).")
     amount: Amount = Field(description="The amount reserved for this claim.")
     aggregate_limit: Amount = Field(description="The aggregate for the policy period.")
@@ -86,7 +88,7 @@ class ClaimReported(EventPayload):
     )
     in_writing: bool = Field(description="Whether the report was in writing (EC-III-N, EC-IV-N).")
     estimate: Amount | None = Field(description="The insured's estimate, if given (EC-N-1).")
-    injured_person: str | None = Field(description="The injured person, for Section IV.")
+    injured_person: Personal | None = Field(description="The injured person, for Section IV.")
 
 
 class ClaimWrittenNoticeGiven(EventPayload):
@@ -162,7 +164,7 @@ class ClaimMedicalExaminationDone(EventPayload):
     rule_ids = ("EC-IV-E",)
 
     kind: Literal["examination", "autopsy"] = Field(description="Which one.")
-    finding: str = Field(description="What it found.")
+    finding: Personal = Field(description="What it found.")
 
 
 class FireInputs(PayloadPart):
@@ -261,6 +263,7 @@ PAYLOADS: dict[type[Any], dict[type[Any], type[EventPayload]]] = {
     Policy: {
         Policy.Issued: PolicyIssued,
         Policy.SectionIVReserved: PolicySectionIVReserved,
+        Policy.PersonalDataErased: PersonalDataErased,
     },
     PropertyClaim: {
         PropertyClaim.Reported: ClaimReported,
@@ -277,6 +280,7 @@ PAYLOADS: dict[type[Any], dict[type[Any], type[EventPayload]]] = {
         PropertyClaim.AmountAccepted: ClaimAmountAccepted,
         PropertyClaim.SectionPaid: ClaimSectionPaid,
         **deadline_payloads(PropertyClaim),
+        PropertyClaim.PersonalDataErased: PersonalDataErased,
     },
 }
 """Per aggregate: each event class and its payload model."""

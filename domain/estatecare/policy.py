@@ -20,6 +20,7 @@ from claims_ledger.domain.errors import RuleViolation
 from claims_ledger.domain.estatecare.payout.contribution import OtherPolicy
 from claims_ledger.domain.estatecare.payout.sections import Aggregates, Insured
 from claims_ledger.domain.money import ZERO, format_idr
+from claims_ledger.domain.personal import HoldsPersonalData, PersonalDataEventRules
 
 POLICY_NAMESPACE = UUID("5a1d2c3b-4e5f-5061-8273-9a8b7c6d5e4f")
 
@@ -28,7 +29,7 @@ def policy_id(policy_number: str) -> UUID:
     return uuid5(POLICY_NAMESPACE, f"policy:{policy_number}")
 
 
-class Policy(Aggregate):
+class Policy(HoldsPersonalData, Aggregate):
     TOPIC = "claims_ledger:Policy"
 
     class Event(Aggregate.Event):
@@ -36,6 +37,9 @@ class Policy(Aggregate):
         occurred_at: datetime
         correlation_id: str
         causation_id: str
+
+    class PersonalDataErased(PersonalDataEventRules.Erased, Event):
+        TOPIC = "claims_ledger:PolicyPersonalDataErased"
 
     class Created(Event, Aggregate.Created):
         TOPIC = "claims_ledger:PolicyCreated"

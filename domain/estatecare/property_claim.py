@@ -29,6 +29,7 @@ from claims_ledger.domain.deadlines import (
     Provenance,
 )
 from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.personal import HoldsPersonalData, PersonalDataEventRules
 from claims_ledger.domain.rulesets import ClaimRuleSet, claim_rule_set, claim_rule_set_for
 from claims_ledger.domain.settlement import (
     SectionSettlement,
@@ -94,7 +95,7 @@ class Documents:
         return [d for d in self.requested if d not in self.received]
 
 
-class PropertyClaim(SectionSettlement, Aggregate):
+class PropertyClaim(HoldsPersonalData, SectionSettlement, Aggregate):
     TOPIC = "claims_ledger:PropertyClaim"
     SECTION_WORD = "Section"
 
@@ -103,6 +104,9 @@ class PropertyClaim(SectionSettlement, Aggregate):
         occurred_at: datetime
         correlation_id: str
         causation_id: str
+
+    class PersonalDataErased(PersonalDataEventRules.Erased, Event):
+        TOPIC = "claims_ledger:PropertyClaimPersonalDataErased"
 
     class Created(Event, Aggregate.Created):
         TOPIC = "claims_ledger:ClaimCreated"

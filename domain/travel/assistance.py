@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from claims_ledger.domain.clock import require_aware
 from claims_ledger.domain.deadlines import Provenance
 from claims_ledger.domain.errors import RuleViolation
+from claims_ledger.domain.personal import HoldsPersonalData, PersonalDataEventRules
 
 ASSISTANCE_NAMESPACE = UUID("0d3f6a2e-8b1c-5e47-9a60-3c2b1d4e5f70")
 PROVIDER = "Allianz Global Assistance (AGA), +65 653 55833, 24 hours"
@@ -34,7 +35,7 @@ class Service(enum.StrEnum):
         return "B2a" if self is Service.MEDICAL_EVACUATION else "C"
 
 
-class AssistanceCase(Aggregate):
+class AssistanceCase(HoldsPersonalData, Aggregate):
     TOPIC = "claims_ledger:AssistanceCase"
 
     class Event(Aggregate.Event):
@@ -42,6 +43,9 @@ class AssistanceCase(Aggregate):
         occurred_at: datetime
         correlation_id: str
         causation_id: str
+
+    class PersonalDataErased(PersonalDataEventRules.Erased, Event):
+        TOPIC = "claims_ledger:AssistanceCasePersonalDataErased"
 
     class Created(Event, Aggregate.Created):
         TOPIC = "claims_ledger:AssistanceCaseCreated"

@@ -29,6 +29,7 @@ from claims_ledger.domain.deadlines import (
 )
 from claims_ledger.domain.errors import RuleViolation
 from claims_ledger.domain.estatecare.property_claim import claim_id
+from claims_ledger.domain.personal import HoldsPersonalData, PersonalDataEventRules
 from claims_ledger.domain.rulesets import TravelRuleSet, travel_rule_set, travel_rule_set_for
 from claims_ledger.domain.settlement import (
     SectionSettlement,
@@ -98,7 +99,7 @@ class TravelDocuments:
         return [d for d in wanted if d not in self.received]
 
 
-class TravelClaim(SectionSettlement, Aggregate):
+class TravelClaim(HoldsPersonalData, SectionSettlement, Aggregate):
     TOPIC = "claims_ledger:TravelClaim"
     ACCEPTED_AFTER = SectionStatus.APPROVED
     ACCEPTED_AFTER_TEXT = "an amount is accepted after the insurer approves it"
@@ -108,6 +109,9 @@ class TravelClaim(SectionSettlement, Aggregate):
         occurred_at: datetime
         correlation_id: str
         causation_id: str
+
+    class PersonalDataErased(PersonalDataEventRules.Erased, Event):
+        TOPIC = "claims_ledger:TravelClaimPersonalDataErased"
 
     class Created(Event, Aggregate.Created):
         TOPIC = "claims_ledger:TravelClaimCreated"

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from claims_ledger.domain.commands import CommandModel, Money, Reference, Text
+from claims_ledger.domain.commands import CommandModel, Money, PersonalName, PersonalText, Reference
+from claims_ledger.domain.personal import PERSONAL
 
 TravelSectionId = Literal[
     "A", "B", "B2a", "B2b", "B2c", "B2d", "B2e", "C", "D", "E", "F",
@@ -116,7 +117,7 @@ class DecideTravelSection(TravelClaimCommand):
     command: Literal["DecideTravelSection"]
     section: TravelSectionId
     decision: Literal["approve", "decline"]
-    reason: Text | None = None
+    reason: Annotated[str | None, Field(min_length=1, max_length=10_000), PERSONAL] = None
 
 
 class AcceptTravelAmount(TravelClaimCommand):
@@ -140,18 +141,18 @@ class ReportAssistanceCase(AssistanceCommand):
     command: Literal["ReportAssistanceCase"]
     service: Literal["medical_evacuation", "repatriation", "funeral_abroad"]
     policy: Reference
-    insured_name: Annotated[str, Field(min_length=1, max_length=200)]
-    location: Annotated[str, Field(min_length=1, max_length=500)]
-    condition: Text
+    insured_name: PersonalName
+    location: Annotated[str, Field(min_length=1, max_length=500), PERSONAL]
+    condition: PersonalText
     reported_by: Literal["insured", "family", "friend", "other"] = "insured"
     event_at: AwareDatetime
 
 
 class ArrangeAssistance(AssistanceCommand):
     command: Literal["ArrangeAssistance"]
-    arrangement: Text
+    arrangement: PersonalText
 
 
 class CloseAssistanceCase(AssistanceCommand):
     command: Literal["CloseAssistanceCase"]
-    outcome: Text
+    outcome: PersonalText

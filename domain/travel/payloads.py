@@ -13,6 +13,8 @@ from claims_ledger.domain.payloads import (
     CalculationRecorded,
     EventPayload,
     PayloadPart,
+    Personal,
+    PersonalDataErased,
     RuleSetRef,
     deadline_payloads,
 )
@@ -191,7 +193,7 @@ class TravelClaimSectionDecided(EventPayload):
     calculation: Annotated[int, Field(ge=1)] | None = Field(
         description="The number of the calculation approved; null when declined."
     )
-    reason: str | None = Field(description="Why it was declined (or a note on the approval).")
+    reason: Personal | None = Field(description="Why it was declined (or a note on the approval).")
 
 
 class TravelClaimAmountAccepted(EventPayload):
@@ -229,9 +231,9 @@ class AssistanceCaseReported(EventPayload):
     service: Service = Field(description="The service the provider arranges.")
     provider: str = Field(description="The assistance provider and how it is reached.")
     policy_number: str = Field(description="The travel policy number.")
-    insured_name: str = Field(description="The insured's name.")
-    location: str = Field(description="Where the insured is now.")
-    condition: str = Field(description="The insured's condition and the help needed.")
+    insured_name: Personal = Field(description="The insured's name.")
+    location: Personal = Field(description="Where the insured is now.")
+    condition: Personal = Field(description="The insured's condition and the help needed.")
     reported_by: Literal["insured", "family", "friend", "other"] = Field(
         description="Who called the provider."
     )
@@ -246,7 +248,7 @@ class AssistanceCaseArranged(EventPayload):
 
     rule_ids = ("TR-AS-1",)
 
-    arrangement: str = Field(description="How, and where to.")
+    arrangement: Personal = Field(description="How, and where to.")
 
 
 class AssistanceCaseClosed(EventPayload):
@@ -254,7 +256,7 @@ class AssistanceCaseClosed(EventPayload):
 
     rule_ids = ("TR-AS-1",)
 
-    outcome: str = Field(description="How it ended.")
+    outcome: Personal = Field(description="How it ended.")
 
 
 PAYLOADS: dict[type[Any], dict[type[Any], type[EventPayload]]] = {
@@ -271,11 +273,13 @@ PAYLOADS: dict[type[Any], dict[type[Any], type[EventPayload]]] = {
         TravelClaim.AmountAccepted: TravelClaimAmountAccepted,
         TravelClaim.SectionPaid: TravelClaimSectionPaid,
         **deadline_payloads(TravelClaim),
+        TravelClaim.PersonalDataErased: PersonalDataErased,
     },
     AssistanceCase: {
         AssistanceCase.Reported: AssistanceCaseReported,
         AssistanceCase.Arranged: AssistanceCaseArranged,
         AssistanceCase.Closed: AssistanceCaseClosed,
+        AssistanceCase.PersonalDataErased: PersonalDataErased,
     },
 }
 """Per aggregate: each event class and its payload model."""

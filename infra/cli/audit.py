@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated
 
 import typer
 
@@ -37,7 +39,10 @@ def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = Fa
         print(json.dumps([e.model_dump(mode="json") for e in envelopes], indent=2))
         return
     title = f"History of {case}: {views.plural(len(envelopes), 'event')}"
-    print_tables([views.history_table(title, envelopes)], wide)
+    readable = [
+        e.model_copy(update={"payload": session.reveal(dict(e.payload))}) for e in envelopes
+    ]
+    print_tables([views.history_table(title, readable)], wide)
 
 
 @group.command("rebuild")
@@ -74,3 +79,37 @@ def verify_(as_json: JsonFlag = False) -> None:
             say(f"  {line}")
     if not report.ok:
         raise typer.Exit(CHECK_FAILED)
+
+
+@group.command("erase")
+def erase(
+    subject: Annotated[
+        str,
+        typer.Argument(
+            help="The data subject's id: the 32 hex digits after `pd1.` in an encrypted field.",
+            show_default=False,
+        ),
+    ],
+    basis: Annotated[
+        str,
+        typer.Option(help="The legal basis or reason, recorded with the erasure."),
+    ] = "UU PDP art. 43: erasure on the data subject's request",
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a data subject's personal data: destroy its key, record the erasure on its case.
+
+    Every personal field of the subject then reads as [erased], everywhere; seals, chains and
+    reports are unchanged."""
+    from claims_ledger.domain.clock import WIB
+    from claims_ledger.infra.privacy import erase_subject
+    from claims_ledger.infra.store import build_ledger, open_key_store
+
+    session = for_reading()
+    ledger = build_ledger(session.settings)
+    # the wall clock: infra, never the domain, reads it
+    now = datetime.now(WIB).replace(microsecond=0)
+    case = erase_subject(ledger, open_key_store(session.settings), subject, basis, now)
+    if as_json:
+        print_json({"subject": subject, "case": case, "erased": True})
+    else:
+        say(f"personal data of subject {subject} (case {case}) erased; its key is destroyed")

@@ -100,7 +100,7 @@ def status(
     status from the read model."""
     session = for_reading()
     if reference is not None:
-        current = case_status(session.ledger(), reference)
+        current = session.reveal(case_status(session.ledger(), reference))
         if as_json:
             print_json(current)
         else:
@@ -139,6 +139,7 @@ def timeline(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = F
         view = complaint_timeline(complaint, events, deadlines)
     else:
         view = case_timeline(reference, case.type.name, str(case.id), events, deadlines)
+    view = session.reveal(view)
     if as_json:
         print_json(view)
     else:

@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -30,6 +30,7 @@ from claims_ledger.infra.store import (
     require_existing_ledger,
 )
 
+T = TypeVar("T")
 log = structlog.get_logger(__name__)
 
 
@@ -68,6 +69,14 @@ class Session:
             opener = open_ledger_for_audit if self.reading else build_ledger
             self._ledger = opener(self.settings)
         return self._ledger
+
+    def reveal(self, value: T) -> T:
+        """Personal fields in clear for the person reading a case (or `[erased]`)."""
+        from claims_ledger.infra.privacy import Revealer
+        from claims_ledger.infra.store import open_key_store
+
+        revealed: T = Revealer(open_key_store(self.settings, create=False)).reveal(value)
+        return revealed
 
     def read_model(self, prefix: str = "rm_") -> ReadModel:
         if prefix not in self._read_models:

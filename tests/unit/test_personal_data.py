@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,13 @@ from eventsourcing.cryptography import AESCipher
 from pydantic import SecretStr
 
 from claims_ledger.domain.complaints.complaint import complaint_id
+from claims_ledger.domain.personal import ERASED, is_encrypted, subject_of
+from claims_ledger.infra.audit import verify
+from claims_ledger.infra.keystore import SubjectErased
 from claims_ledger.infra.logging import configure_logging
+from claims_ledger.infra.privacy import Revealer, encrypt, erase_subject
 from claims_ledger.infra.settings import Settings
-from claims_ledger.infra.store import build_ledger
+from claims_ledger.infra.store import build_ledger, open_key_store
 from tests.factories import command, context
 
 
@@ -46,22 +51,56 @@ def test_personal_data_keys_are_redacted_in_json_logs(capsys: pytest.CaptureFixt
     assert line["insured_name"] == line["condition"] == line["location"] == "[redacted]"
 
 
-def test_with_a_cipher_key_the_stored_events_hold_no_plain_personal_data(tmp_path: Path) -> None:
+def test_a_personal_field_is_stored_encrypted_under_its_subject_key(tmp_path: Path) -> None:
+    # arrange
+    settings = Settings(ledger_data_dir=tmp_path)
+    ledger = build_ledger(settings)
+    # act
+    ledger.execute(
+        command("ReceiveComplaint", complaint="C-1", explanation=SECRET_STORY), context()
+    )
+    # assert: neither the events file nor the event holds the clear text
+    assert b"Santoso" not in stored_bytes(tmp_path) and b"budi@" not in stored_bytes(tmp_path)
+    received = next(iter(build_ledger(settings).history(complaint_id("C-1"))))
+    stored = received.__dict__["explanation"]
+    assert is_encrypted(stored) and "Santoso" not in stored
+    assert Revealer(open_key_store(settings)).reveal(stored) == SECRET_STORY
+
+
+def test_the_library_cipher_still_encrypts_the_whole_store_on_top(tmp_path: Path) -> None:
     key = AESCipher.create_key(num_bytes=32)
     settings = Settings(ledger_data_dir=tmp_path, cipher_key=SecretStr(key))
+    ledger = build_ledger(settings)
+    ledger.execute(command("ReceiveComplaint", complaint="C-1", explanation="x"), context())
+    assert b"explanation" not in stored_bytes(tmp_path)  # the state is encrypted whole
+
+
+def test_erasing_a_subject_makes_its_fields_read_as_erased_and_keeps_the_seals(
+    tmp_path: Path,
+) -> None:
+    # arrange
+    settings = Settings(ledger_data_dir=tmp_path)
     ledger = build_ledger(settings)
     ledger.execute(
         command("ReceiveComplaint", complaint="C-1", explanation=SECRET_STORY), context()
     )
-    raw = stored_bytes(tmp_path)
-    assert b"budi@example.co.id" not in raw and b"Santoso" not in raw
-    received = next(iter(build_ledger(settings).history(complaint_id("C-1"))))
-    assert received.__dict__["explanation"] == SECRET_STORY
+    stored = next(iter(ledger.history(complaint_id("C-1")))).__dict__["explanation"]
+    keys = open_key_store(settings)
+    # act
+    case = erase_subject(ledger, keys, subject_of(stored), "request", datetime.now(UTC))
+    # assert
+    assert case == "C-1"
+    assert Revealer(open_key_store(settings)).reveal(stored) == ERASED
+    history = list(build_ledger(settings).history(complaint_id("C-1")))
+    assert type(history[-1]).__name__ == "PersonalDataErased"
+    assert verify(build_ledger(settings)).ok
+    with pytest.raises(SubjectErased):
+        ledger.execute(command("AnalyseComplaint", complaint="C-1", finding="more"), context())
 
 
-def test_without_a_key_the_same_event_is_readable_in_the_file(tmp_path: Path) -> None:
-    ledger = build_ledger(Settings(ledger_data_dir=tmp_path))
-    ledger.execute(
-        command("ReceiveComplaint", complaint="C-1", explanation=SECRET_STORY), context()
-    )
-    assert b"Santoso" in stored_bytes(tmp_path)
+def test_the_injured_person_must_still_be_named_on_the_policy_ec_iv_1() -> None:
+    """Names are encrypted deterministically per subject, so EC-IV-1 compares ciphertexts."""
+    subject, key = "0" * 32, bytes(32)
+    assert encrypt(subject, key, "Siti") == encrypt(subject, key, "Siti")
+    assert encrypt(subject, key, "Siti") != encrypt(subject, key, "Sita")
+    assert encrypt(subject, key, "Siti") != encrypt("1" * 32, key, "Siti")
