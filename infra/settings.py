@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(default=None, description="CA file (PEM) for TLS.")
+    kafka_ssl_certfile: Path | None = Field(
+        default=None, description="Client certificate (PEM) for mutual TLS."
+    )
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="Client key (PEM).")
+    kafka_ssl_password: SecretStr | None = Field(
+        default=None, description="Password of the client key, if it is encrypted."
+    )
+    kafka_ssl_check_hostname: bool = Field(
+        default=True, description="Check the broker's certificate names its host."
+    )
     kafka_topic_prefix: str = "ledger"
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
@@ -200,6 +211,17 @@ class Settings(BaseSettings):
             "bootstrap_servers": (self.kafka_bootstrap_servers or "").split(","),
             "security_protocol": self.kafka_security_protocol,
         }
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            config["ssl_check_hostname"] = self.kafka_ssl_check_hostname
+            for option, path in (
+                ("ssl_cafile", self.kafka_ssl_cafile),
+                ("ssl_certfile", self.kafka_ssl_certfile),
+                ("ssl_keyfile", self.kafka_ssl_keyfile),
+            ):
+                if path is not None:
+                    config[option] = str(path)
+            if self.kafka_ssl_password is not None:
+                config["ssl_password"] = self.kafka_ssl_password.get_secret_value()
         if self.kafka_sasl_mechanism:
             config["sasl_mechanism"] = self.kafka_sasl_mechanism
             config["sasl_plain_username"] = self.kafka_sasl_username
