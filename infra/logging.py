@@ -18,6 +18,9 @@ PERSONAL_KEYS = frozenset(
         "e_ktp",
         "phone",
         "phone_number",
+        "contact_phone",
+        "finding",  # a complaint analysis or a medical examination
+        "arrangement",  # an assistance case's evacuation or treatment
         "email",
         "address",
         "explanation",
