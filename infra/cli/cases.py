@@ -154,7 +154,7 @@ def payouts(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = Fa
     read_model = session.read_model()
     ids = claim_ids(case, read_model)
     sections = [s for s in read_model.claim_sections() if s.claim_id in ids]
-    calculations = [c for claim in ids for c in read_model.calculations(claim)]
+    calculations = session.reveal([c for claim in ids for c in read_model.calculations(claim)])
     if as_json:
         print_json(
             {
@@ -171,7 +171,9 @@ def payouts(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = Fa
     names = references(read_model)
     tables = [views.claim_sections_table(sections, f"Payouts of {case}")]
     for claim in ids:
-        tables += views.calculation_tables(names.get(claim, claim), read_model.calculations(claim))
+        tables += views.calculation_tables(
+            names.get(claim, claim), session.reveal(read_model.calculations(claim))
+        )
     print_tables(tables, wide)
 
 
@@ -288,7 +290,7 @@ def assistance(
 ) -> None:
     """Assistance cases: medical evacuation and repatriation (TR-AS-1)."""
     session = for_reading()
-    rows = session.read_model().assistance_cases()
+    rows = session.reveal(session.read_model().assistance_cases())
     if reference is not None:
         case = resolve(session, reference)
         rows = [r for r in rows if r.case_id == str(case.id)]

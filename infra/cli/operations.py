@@ -29,7 +29,9 @@ from claims_ledger.infra.cli.output import (
 from claims_ledger.infra.cli.registry import CommandGroup
 from claims_ledger.infra.cli.session import Stop, for_reading, for_writing
 from claims_ledger.infra.errors import InvalidSettings
+from claims_ledger.infra.privacy import Revealer
 from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.store import open_key_store
 
 group = CommandGroup("Operations")
 log = structlog.get_logger(__name__)
@@ -77,6 +79,8 @@ def demo(
                 f"no scenario files (*.jsonl) in {examples}", param_hint="'--examples'"
             )
         applied, read_model = run_demo(settings, files)
+    # The demo shows its cases to the person running it: personal fields in clear.
+    reveal = Revealer(open_key_store(settings, create=False)).reveal
     statuses = read_model.complaint_statuses()
     breaches = [d for d in read_model.deadlines() if d.breached_at is not None]
     if as_json:
@@ -85,9 +89,9 @@ def demo(
                 "complaints": views.rows_json(statuses),
                 "breaches": views.rows_json(breaches),
                 "claims": views.rows_json(read_model.claim_sections()),
-                "calculations": views.rows_json(read_model.calculations()),
+                "calculations": views.rows_json(reveal(read_model.calculations())),
                 "travel_claims": views.rows_json(read_model.travel_claims()),
-                "assistance_cases": views.rows_json(read_model.assistance_cases()),
+                "assistance_cases": views.rows_json(reveal(read_model.assistance_cases())),
             }
         )
         return
@@ -109,12 +113,12 @@ def demo(
         views.claim_sections_table(
             [s for s in sections if s.claim_id in travel], "Travel claims by section (RG-CL-3)"
         ),
-        views.assistance_table(read_model.assistance_cases()),
+        views.assistance_table(reveal(read_model.assistance_cases())),
     ]
     calculated = {c.claim_id for c in read_model.calculations()}
     for claim in sorted(calculated, key=lambda cid: references.get(cid, cid)):
         tables += views.calculation_tables(
-            references.get(claim, claim), read_model.calculations(claim)
+            references.get(claim, claim), reveal(read_model.calculations(claim))
         )
     tables.append(views.deadlines_table(breaches, references, "Breached deadlines (C-SLA-1)"))
     print_tables(tables, wide)
