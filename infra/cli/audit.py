@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
 import typer
 
 from claims_ledger.infra import views
 from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.case_state import folded_changes, rule_ids
 from claims_ledger.infra.cli.cases import Reference, resolve
 from claims_ledger.infra.cli.exits import CHECK_FAILED
 from claims_ledger.infra.cli.output import JsonFlag, WideFlag, print_json, print_tables, say
@@ -23,21 +25,30 @@ group = CommandGroup("Audit")
 
 @group.command()
 def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = False) -> None:
-    """Every stored event of a case of any type, with its hash chain (event store).
+    """Every stored event of a case of any type, in order: version, occurred and recorded
+    times (WIB), correlation and causation ids, rule ids, the hash chain in full, and the
+    change each event made to the case (field paths, before → after). From the event store.
 
-    With --json, each event is the envelope exactly as published (docs/schemas): its `hash`
-    can be recomputed from the printed fields."""
-    session = for_reading()
+    With --json, each event is the envelope exactly as published (docs/schemas), so its `hash`
+    can be recomputed from the printed fields; `rule_ids` and `change` are added beside it and
+    are not sealed."""
+    session = for_reading(quiet=True)
     case = resolve(session, reference)
     ledger = session.ledger()
     chain = envelope_chain(ledger)
-    envelopes = [chain.envelope(e) for e in ledger.history(case.id)]
+    rows: list[dict[str, Any]] = []
+    for event, change in folded_changes(ledger.history(case.id)):
+        envelope = chain.envelope(event)
+        rows.append(
+            # As published, times not re-rendered: the hash covers these exact strings.
+            envelope.model_dump(mode="json")
+            | {"rule_ids": rule_ids(envelope.payload), "change": change}
+        )
     if as_json:
-        # As published, times not re-rendered: the hash covers these exact strings.
-        print(json.dumps([e.model_dump(mode="json") for e in envelopes], indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    title = f"History of {case}: {views.plural(len(envelopes), 'event')}"
-    print_tables([views.history_table(title, envelopes)], wide)
+    title = f"History of {case}: {views.plural(len(rows), 'event')}"
+    print_tables([views.history_changes_table(title, rows)], wide)
 
 
 @group.command("rebuild")
