@@ -420,7 +420,9 @@ def history_changes_table(title: str, rows: list[dict[str, Any]]) -> Table:
         table.add_row(
             str(row["version"]),
             row["event_type"],
-            "\n".join(wib(datetime.fromisoformat(row[k])) for k in ("occurred_at", "recorded_at")),
+            "\n".join(
+                wib(datetime.fromisoformat(row[k])) or "-" for k in ("occurred_at", "recorded_at")
+            ),
             f"{row['correlation_id']}\n{row['causation_id']}",
             "\n".join(rules) or "-",
             f"prev {row['prev_hash']}\nhash {row['hash']}",
