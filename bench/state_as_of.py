@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ def main() -> None:
     long_complaint(ours, "CMP-LONG", events=LONG)
     long_complaint(ours, "CMP-SHORT", events=SHORT)
     raw = ledger(folder / "events.sqlite", interval=0)  # same store, no snapshots
-    long_id, short_id = complaint_id("CMP-LONG"), complaint_id("CMP-SHORT")
+    long_id = complaint_id("CMP-LONG")
     counter = [0]
     work: dict[str, Callable[[], Any]] = {
         "ours_v10000": lambda: state_at(ours, long_id, version=LONG),
