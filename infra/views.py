@@ -416,7 +416,8 @@ def history_changes_table(title: str, rows: list[dict[str, Any]]) -> Table:
         ),
     )
     for row in rows:
-        rules = [*([row["rule_set"]] if row["rule_set"] else []), *row["rule_ids"]]
+        audit = row["audit"]
+        rules = [*([row["rule_set"]] if row["rule_set"] else []), *audit["rule_ids"]]
         table.add_row(
             str(row["version"]),
             row["event_type"],
@@ -427,7 +428,7 @@ def history_changes_table(title: str, rows: list[dict[str, Any]]) -> Table:
             "\n".join(rules) or "-",
             f"prev {row['prev_hash']}\nhash {row['hash']}",
             "\n".join(
-                f"{c['path']}: {_shown(c['before'])} → {_shown(c['after'])}" for c in row["change"]
+                f"{c['path']}: {_shown(c['before'])} → {_shown(c['after'])}" for c in audit["change"]
             )
             or "-",
         )

@@ -24,6 +24,10 @@ from claims_ledger.infra.store import envelope_chain
 
 group = CommandGroup("Audit")
 
+AUDIT_KEY = "audit"
+"""`history --json`: the key beside the published envelope's fields that holds what the ledger
+adds for an auditor (`rule_ids`, `change`)."""
+
 
 @group.command()
 def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = False) -> None:
@@ -32,8 +36,8 @@ def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = Fa
     change each event made to the case (field paths, before → after). From the event store.
 
     With --json, each event is the envelope exactly as published (docs/schemas), so its `hash`
-    can be recomputed from the printed fields; `rule_ids` and `change` are added beside it and
-    are not sealed."""
+    can be recomputed from the printed fields; the event's rule ids and the change it made are
+    added under one more key, `audit` (not sealed, not part of the published envelope)."""
     session = for_reading(quiet=True)
     case = resolve(session, reference)
     ledger = session.ledger()
@@ -44,7 +48,7 @@ def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = Fa
         rows.append(
             # As published, times not re-rendered: the hash covers these exact strings.
             envelope.model_dump(mode="json")
-            | {"rule_ids": rule_ids(envelope.payload), "change": change}
+            | {AUDIT_KEY: {"rule_ids": rule_ids(envelope.payload), "change": change}}
         )
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
