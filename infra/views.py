@@ -428,7 +428,8 @@ def history_changes_table(title: str, rows: list[dict[str, Any]]) -> Table:
             "\n".join(rules) or "-",
             f"prev {row['prev_hash']}\nhash {row['hash']}",
             "\n".join(
-                f"{c['path']}: {_shown(c['before'])} → {_shown(c['after'])}" for c in audit["change"]
+                f"{c['path']}: {_shown(c['before'])} → {_shown(c['after'])}"
+                for c in audit["change"]
             )
             or "-",
         )
