@@ -13,7 +13,12 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import get_topic
@@ -29,6 +34,11 @@ from claims_ledger.domain.envelope import AGGREGATE_TYPES, AggregateTypes
 from claims_ledger.domain.errors import CaseNotFound, UnknownCommand
 from claims_ledger.domain.personal import HoldsPersonalData
 from claims_ledger.domain.seals import Seal, SealChain, SealedStore, predecessor_keys
+from claims_ledger.domain.snapshots import CaseSnapshot, register_snapshot_transcodings
+
+SNAPSHOT_INTERVAL = "SNAPSHOT_INTERVAL"
+"""Environment key: a snapshot of a case is taken every this many of its events (0: never)."""
+DEFAULT_SNAPSHOT_INTERVAL = 50
 
 
 @dataclass(frozen=True)
@@ -78,10 +88,14 @@ class Ledger(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        register_snapshot_transcodings(transcoder)
 
     def __init__(
         self, env: dict[str, str] | None = None, calendar: WorkingDayCalendar = DEFAULT_CALENDAR
     ) -> None:
+        env = dict(env or {})
+        self.snapshot_interval = int(env.get(SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_INTERVAL))
+        env.setdefault("IS_SNAPSHOTTING_ENABLED", "y" if self.snapshot_interval > 0 else "n")
         super().__init__(env)
         self.calendar = calendar
         self.aggregate_types = AggregateTypes(self._first_event)
@@ -103,6 +117,34 @@ class Ledger(Application[UUID]):
                 processing_event.events, self.recorder
             )
         return super()._record(processing_event)
+
+    # -- snapshots (domain/snapshots.py) ---------------------------------------------------
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot of each case whose new events reach a multiple of the interval (the
+        library's rule, with the interval a setting rather than a class attribute)."""
+        if self.snapshots is None or self.snapshot_interval <= 0:
+            return
+        for event in processing_event.events:
+            if (
+                event.originator_version % self.snapshot_interval == 0
+                and event.originator_id in processing_event.aggregates
+            ):
+                self.take_snapshot(event.originator_id, version=event.originator_version)
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: Any = project_aggregate,
+    ) -> None:
+        """The library's `take_snapshot`, with the ledger's snapshot class for every case."""
+        if self.snapshots is None:
+            raise AssertionError("snapshotting is off (SNAPSHOT_INTERVAL=0)")
+        aggregate = self.repository.get(
+            aggregate_id, version=version, projector_func=projector_func
+        )
+        self.snapshots.put([CaseSnapshot.take(aggregate)])
 
     def seals(self, events: Iterable[Any], store: SealedStore) -> list[Seal]:
         """The seal of each event about to be stored, in order.

@@ -93,6 +93,17 @@ class SettlementEventRules:
                 payable=self.payable,
                 agreed=None,
             )
+            # The latest calculation of each section, trace included, so that the case as of
+            # any version shows it (earlier ones stay in the history).
+            latest = aggregate.__dict__.setdefault("latest_calculations", {})
+            latest[self.section] = {
+                "number": self.number,
+                "inputs": self.inputs,
+                "steps": self.steps,
+                "payable": self.payable,
+                "conditions_unmet": self.conditions_unmet,
+                "rule_set": self.rule_set,
+            }
 
     @dataclass(frozen=True)
     class AmountAccepted:

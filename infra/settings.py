@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_interval_seconds: float = Field(default=0.2, gt=0)
 
+    ledger_snapshot_interval: int = Field(
+        default=50,
+        ge=0,
+        description="A snapshot of a case every this many of its events (0: none); a command "
+        "or a state as of a version then replays at most this many events.",
+    )
+
     cipher_key: SecretStr | None = Field(
         default=None, description="AES key (base64) to encrypt personal data at rest."
     )
@@ -184,6 +191,7 @@ class Settings(BaseSettings):
             if self.uses_postgres
             else "claims_ledger.infra.seal_store:SealingSQLiteRecorder"
         )
+        env["SNAPSHOT_INTERVAL"] = str(self.ledger_snapshot_interval)
         if self.cipher_key is not None:
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key.get_secret_value()

@@ -6,9 +6,14 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    OperationalError,
+    ProgrammingError,
+    TrackingRecorder,
+)
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import Environment
@@ -69,9 +74,22 @@ def open_ledger_for_audit(settings: Settings) -> Ledger:
     seals nothing; refuses a data folder that holds no ledger."""
     require_existing_ledger(settings)
     settings.apply_libpq_environment()
-    return Ledger(
-        env=settings.event_store_env() | {"CREATE_TABLE": "no"}, calendar=settings.calendar()
-    )
+    env = settings.event_store_env() | {"CREATE_TABLE": "no"}
+    ledger = Ledger(env=env, calendar=settings.calendar())
+    if ledger.snapshots is not None and not _snapshots_readable(ledger):
+        # A store last written before snapshots existed has no snapshots table: read it by
+        # replaying events alone (nothing is created for a read).
+        ledger = Ledger(env=env | {"IS_SNAPSHOTTING_ENABLED": "n"}, calendar=settings.calendar())
+    return ledger
+
+
+def _snapshots_readable(ledger: Ledger) -> bool:
+    assert ledger.snapshots is not None
+    try:
+        ledger.snapshots.recorder.select_events(uuid4(), limit=1)
+    except (OperationalError, ProgrammingError):
+        return False
+    return True
 
 
 def _make_data_dir(settings: Settings) -> None:

@@ -398,3 +398,47 @@ def travel_list_tables(books: Catalogue, sections: list[str]) -> list[Table]:
                 )
         tables.append(table)
     return tables
+
+
+def history_changes_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """Every stored event of a case: provenance, rules, the hash chain in full, and the change
+    it made to the case (`path: before → after`)."""
+    table = new_table(
+        title,
+        (
+            "v",
+            "event",
+            "occurred / recorded",
+            "correlation / causation",
+            "rules",
+            "chain",
+            "change",
+        ),
+    )
+    for row in rows:
+        audit = row["audit"]
+        rules = [*([row["rule_set"]] if row["rule_set"] else []), *audit["rule_ids"]]
+        table.add_row(
+            str(row["version"]),
+            row["event_type"],
+            "\n".join(
+                wib(datetime.fromisoformat(row[k])) or "-" for k in ("occurred_at", "recorded_at")
+            ),
+            f"{row['correlation_id']}\n{row['causation_id']}",
+            "\n".join(rules) or "-",
+            f"prev {row['prev_hash']}\nhash {row['hash']}",
+            "\n".join(
+                f"{c['path']}: {_shown(c['before'])} → {_shown(c['after'])}"
+                for c in audit["change"]
+            )
+            or "-",
+        )
+    return table
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

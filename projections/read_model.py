@@ -203,6 +203,34 @@ class ReadModelMixin:
         """Every table, every row, in key order: what two read models are compared by."""
         return {table.name: self._select_all(table, order=", ".join(table.key)) for table in TABLES}
 
+    def reset(self) -> None:
+        """Empty every table of this prefix and forget its positions: a fresh read model."""
+        tracking = getattr(self, "tracking_table_name", "tracking")  # SQLite: "tracking"
+        with self._transaction() as c:
+            for table in TABLES:
+                c.execute(self._sql(f"DELETE FROM {self.prefix}{table.name}"))
+            c.execute(
+                self._sql(f"DELETE FROM {tracking} WHERE application_name LIKE %(prefix)s"),
+                {"prefix": self.prefix + "%"},
+            )
+
+    def replace(self, other: ReadModelMixin) -> None:
+        """Put this read model's rows in place of `other`'s, every table in one transaction
+        (readers see the old tables or the new ones, never a mix); this prefix's tables are
+        left empty. Positions are kept by `other` (consumers go on from where they were and
+        skip what the new rows already hold, by aggregate id and version)."""
+        with self._transaction() as c:
+            for table in TABLES:
+                columns = ", ".join(table.columns)
+                c.execute(self._sql(f"DELETE FROM {other.prefix}{table.name}"))
+                c.execute(
+                    self._sql(
+                        f"INSERT INTO {other.prefix}{table.name} ({columns}) "
+                        f"SELECT {columns} FROM {self.prefix}{table.name}"
+                    )
+                )
+                c.execute(self._sql(f"DELETE FROM {self.prefix}{table.name}"))
+
     def event_hashes(self) -> dict[tuple[str, int], str]:
         """(aggregate id, version) -> hash of every event this read model has applied."""
         with self.datastore.transaction(commit=False) as c:

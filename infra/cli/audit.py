@@ -7,60 +7,96 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from claims_ledger.infra import views
-from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.audit import verify
+from claims_ledger.infra.case_state import folded_changes, rule_ids
 from claims_ledger.infra.cli.cases import Reference, resolve
 from claims_ledger.infra.cli.exits import CHECK_FAILED
 from claims_ledger.infra.cli.output import JsonFlag, WideFlag, print_json, print_tables, say
 from claims_ledger.infra.cli.registry import CommandGroup
 from claims_ledger.infra.cli.session import for_reading
+from claims_ledger.infra.full_rebuild import FRESH_PREFIX, full_rebuild
+from claims_ledger.infra.full_rebuild import as_json as full_rebuild_json
 from claims_ledger.infra.store import envelope_chain
 
 group = CommandGroup("Audit")
 
+AUDIT_KEY = "audit"
+"""`history --json`: the key beside the published envelope's fields that holds what the ledger
+adds for an auditor (`rule_ids`, `change`)."""
+
 
 @group.command()
 def history(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = False) -> None:
-    """Every stored event of a case of any type, with its hash chain (event store).
+    """Every stored event of a case of any type, in order: version, occurred and recorded
+    times (WIB), correlation and causation ids, rule ids, the hash chain in full, and the
+    change each event made to the case (field paths, before → after). From the event store.
 
-    With --json, each event is the envelope exactly as published (docs/schemas): its `hash`
-    can be recomputed from the printed fields."""
-    session = for_reading()
+    With --json, each event is the envelope exactly as published (docs/schemas), so its `hash`
+    can be recomputed from the printed fields; the event's rule ids and the change it made are
+    added under one more key, `audit` (not sealed, not part of the published envelope)."""
+    session = for_reading(quiet=True)
     case = resolve(session, reference)
     ledger = session.ledger()
     chain = envelope_chain(ledger)
-    envelopes = [chain.envelope(e) for e in ledger.history(case.id)]
+    rows: list[dict[str, Any]] = []
+    for event, change in folded_changes(ledger.history(case.id)):
+        envelope = chain.envelope(event)
+        rows.append(
+            # As published, times not re-rendered: the hash covers these exact strings.
+            envelope.model_dump(mode="json")
+            | {AUDIT_KEY: {"rule_ids": rule_ids(envelope.payload), "change": change}}
+        )
     if as_json:
-        # As published, times not re-rendered: the hash covers these exact strings.
-        print(json.dumps([e.model_dump(mode="json") for e in envelopes], indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    title = f"History of {case}: {views.plural(len(envelopes), 'event')}"
-    readable = [
-        e.model_copy(update={"payload": session.reveal(dict(e.payload))}) for e in envelopes
-    ]
-    print_tables([views.history_table(title, readable)], wide)
+    title = f"History of {case}: {views.plural(len(rows), 'event')}"
+    # Personal fields as a person with access reads them (clear, or [erased]).
+    readable = [row | {"payload": session.reveal(dict(row["payload"]))} for row in rows]
+    print_tables([views.history_changes_table(title, readable)], wide)
 
 
 @group.command("rebuild")
-def rebuild_(as_json: JsonFlag = False) -> None:
-    """Rebuild the read models from the event store; compare with the Kafka-fed ones.
+def rebuild_(
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Put the rebuilt read models in place of the Kafka-fed ones (one transaction).",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Build every read model from nothing, from the event store alone, into fresh tables;
+    compare them with the Kafka-fed ones row by row and report every difference (table, key,
+    column, both values). With --replace, swap them in.
 
-    Exit status 1 when they differ."""
+    Exit status 1 when they differ (nothing is replaced then unless --replace is given)."""
     session = for_reading()
-    applied = rebuild(session.ledger(), session.read_model(prefix="rb_"))
-    same = session.read_model().snapshot() == session.read_model(prefix="rb_").snapshot()
+    fresh, live = session.read_model(prefix=FRESH_PREFIX), session.read_model()
+    report = full_rebuild(session.ledger(), fresh, live)
+    if replace:
+        fresh.replace(live)
+        report.replaced = True
     if as_json:
-        print_json({"applied": applied, "identical_to_kafka_fed": same})
+        print_json(full_rebuild_json(report))
     else:
         say(
-            f"rebuilt from the event store ({views.plural(applied, 'new event')}); "
-            f"identical to the Kafka-fed read model: {same}"
+            f"rebuilt from the event store: {views.plural(report.applied, 'event')}, "
+            f"{views.plural(report.rows, 'row')}; identical to the Kafka-fed read model: "
+            f"{report.identical} ({views.plural(len(report.differences), 'difference')})"
         )
-    if not same:
+        for problem in report.problems:
+            say(f"  {problem}")
+        for difference in report.differences:
+            say(f"  {difference.line()}")
+        if report.replaced:
+            say("the rebuilt read models replaced the Kafka-fed ones")
+    if not report.identical:
         raise typer.Exit(CHECK_FAILED)
 
 

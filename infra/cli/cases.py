@@ -7,17 +7,21 @@ that does not apply to a case's type (payouts of a complaint) says so and shows 
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
+from rich.table import Table
 
 from claims_ledger.domain.cases import CaseType
 from claims_ledger.domain.complaints.handlers import COMPLAINT
 from claims_ledger.domain.estatecare.handlers import POLICY, PROPERTY_CLAIM
 from claims_ledger.domain.travel.handlers import ASSISTANCE_CASE, TRAVEL_CLAIM
 from claims_ledger.infra import views
+from claims_ledger.infra.case_state import state_as_of
 from claims_ledger.infra.case_status import case_status
 from claims_ledger.infra.cli.output import (
     JsonFlag,
@@ -48,6 +52,13 @@ OptionalReference = Annotated[
     typer.Argument(help="Only this case (any case reference).", show_default=False),
 ]
 CLAIMS = (PROPERTY_CLAIM, TRAVEL_CLAIM)
+
+
+class Basis(enum.StrEnum):
+    """Which time `--as-of` is read against."""
+
+    OCCURRED = "occurred"
+    RECORDED = "recorded"
 
 
 @dataclass(frozen=True)
@@ -301,3 +312,94 @@ def assistance(
         print_json(views.rows_json(rows))
     else:
         print_tables([views.assistance_table(rows)], wide)
+
+
+def _time_with_offset(value: str) -> datetime:
+    accepted = "an ISO 8601 time with an offset, e.g. 2026-03-02T09:00:00+07:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time; accepted: {accepted}") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} has no offset (C-TIME-1); accepted: {accepted}")
+    return moment
+
+
+@group.command()
+def state(
+    reference: Reference,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=1, help="The case as it was at this version."),
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            parser=_time_with_offset,
+            metavar="TIME",
+            help="The case as it was at this time, ISO 8601 with an offset.",
+            show_default=False,
+        ),
+    ] = None,
+    by: Annotated[
+        Basis,
+        typer.Option(
+            "--by",
+            help="With --as-of: `occurred` (business time: the events that had happened) or "
+            "`recorded` (what the ledger knew then).",
+        ),
+    ] = Basis.OCCURRED,
+    as_json: JsonFlag = False,
+    wide: WideFlag = False,
+) -> None:
+    """A case of any type exactly as it was at a version or a moment (event store): where it
+    stood, its fields, deadlines with due time and status, sections and calculations.
+
+    Without --version or --as-of, the case now. Read through the latest snapshot at or below
+    the version, so the cost does not grow with the case's history."""
+    if version is not None and as_of is not None:
+        raise typer.BadParameter("give --version or --as-of, not both")
+    session = for_reading(quiet=True)
+    case = resolve(session, reference)
+    view = state_as_of(session.ledger(), case.id, version=version, at=as_of, by=by.value)
+    if as_json:
+        print_json(view)
+        return
+    print_tables(views_of_state(view), wide)
+
+
+def views_of_state(view: dict[str, Any]) -> list[Table]:
+    """The state view as tables: the case's fields, its deadlines, its sections."""
+    when = f" as of {view['as_of']} ({view['by']})" if "as_of" in view else ""
+    head = {k: v for k, v in view.items() if k not in ("fields", "deadlines", "sections")}
+    head.pop("calculations", None)
+    tables = [
+        views.fields_table(
+            f"{view['case_type']} {view['case']} at v{view['version']}{when}",
+            head | view["fields"],
+        )
+    ]
+    if view.get("deadlines"):
+        table = views.new_table("Deadlines", ("rule", "party", "due", "status", "details"))
+        for d in view["deadlines"]:
+            shown = ("rule_id", "party", "due", "status")
+            details = ", ".join(f"{k}: {v}" for k, v in d.items() if k not in shown)
+            table.add_row(d["rule_id"], str(d["party"]), str(d["due"]), d["status"], details)
+        tables.append(table)
+    if view.get("sections"):
+        table = views.new_table(
+            "Sections and latest calculations",
+            ("section", "status", "calculations", "payable", "agreed", "paid", "rule set"),
+        )
+        for name, s in view["sections"].items():
+            calculation = view.get("calculations", {}).get(name, {})
+            table.add_row(
+                name,
+                str(s["status"]),
+                str(s["calculations"]),
+                *(str(s[k] or "-") for k in ("payable", "agreed", "paid")),
+                str(calculation.get("rule_set", "-")),
+            )
+        tables.append(table)
+    return tables

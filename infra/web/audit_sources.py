@@ -1,7 +1,7 @@
 """What the state-as-of and verification pages read, behind one function each.
 
 Both engines belong to issue 10 (`claims-ledger state REF --version N / --as-of TIME`, signed
-checkpoints and recorded `verify` runs). Until they exist these functions return None and the
+checkpoints and recorded `verify` runs). Until one exists its function returns None and the
 pages say "not yet available"; nothing is faked. When they land, point `default_state_as_of`
 and `default_verification` at them: the pages, the API and the tests call only these.
 """
@@ -41,8 +41,10 @@ class Verification(Protocol):
 
 
 def default_state_as_of() -> StateAsOf | None:
-    """Issue 10's state-as-of engine, once built (none yet)."""
-    return None
+    """Issue 10's state-as-of engine (`claims-ledger state`, infra/case_state.py)."""
+    from claims_ledger.infra.case_state import state_as_of
+
+    return state_as_of
 
 
 def default_verification() -> Verification | None:

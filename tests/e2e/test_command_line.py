@@ -238,7 +238,10 @@ def test_history_json_replays_a_case_of_each_of_the_six_types_in_the_demo(
         # assert: every stored event, in order, each chained to the one before as published
         assert [e["version"] for e in events] == list(range(1, len(events) + 1))
         assert {e["aggregate_type"] for e in events} == {aggregate_type}
-        assert all(PublishedEvent.model_validate(e).hash_is_valid() for e in events)
+        published = [{k: v for k, v in e.items() if k != "audit"} for e in events]
+        assert all(PublishedEvent.model_validate(e).hash_is_valid() for e in published)
+        # beside each envelope: the change the event made to the case
+        assert events[0]["audit"]["change"] and all("rule_ids" in e["audit"] for e in events)
         assert [e["prev_hash"] for e in events[1:]] == [e["hash"] for e in events[:-1]]
 
 

@@ -157,23 +157,13 @@ def _pick_as_of(context: BrowserContext) -> Page:
     return page
 
 
-def test_auditor_picks_an_as_of_date_and_is_told_the_engine_is_not_there_yet(
-    context: BrowserContext, shots: Path
-) -> None:
-    page = _pick_as_of(context)
-    expect(page.locator("#as-of-unavailable")).to_be_visible()
-    expect(page.locator("#as-of-at")).to_have_value("2026-03-05T12:00")
-    page.screenshot(path=shots / "as-of.png")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: the state-as-of engine is not built yet; point "
-    "infra/web/audit_sources.default_state_as_of at it and this passes",
-)
-def test_state_as_of_shows_the_case_then_beside_now(context: BrowserContext) -> None:
+def test_state_as_of_shows_the_case_then_beside_now(context: BrowserContext, shots: Path) -> None:
     page = _pick_as_of(context)
     expect(page.locator("#as-of-result")).to_be_visible(timeout=2000)
+    expect(page.locator("#as-of-at")).to_have_value("2026-03-05T12:00")
+    expect(page.locator("#as-of-then")).to_contain_text('"case": "CMP-2026-0002"')
+    expect(page.locator("#as-of-now")).to_contain_text('"case": "CMP-2026-0002"')
+    page.screenshot(path=shots / "as-of.png")
 
 
 def test_regulator_reads_complaints_in_bahasa_indonesia_and_is_refused_claims(
