@@ -326,6 +326,10 @@ class CheckpointWriter:
         state = self._load_state()
         return WrittenCheckpoint(checkpoint, note, state.last_notification_id)
 
+    def covered_through(self) -> int:
+        """The last notification id the latest checkpoint written here covers (0: none)."""
+        return self._load_state().last_notification_id
+
     def write(self, up_to: int | None = None) -> WrittenCheckpoint:
         """Sign a checkpoint of every sealed event with a notification id up to `up_to` (all of
         them by default), append it to the folder, then publish it."""

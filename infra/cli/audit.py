@@ -1,16 +1,15 @@
 """Audit: replay one case's stored history with its hash chain, rebuild the read models from the
-event store, verify that no stored event changed since it was published. A failed check exits
-with status 1."""
+event store (verify, checkpoints and exports: checkpoints.py). A failed check exits with
+status 1."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 import typer
 
 from claims_ledger.infra import views
-from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.audit import rebuild
 from claims_ledger.infra.cli.cases import Reference, resolve
 from claims_ledger.infra.cli.exits import CHECK_FAILED
 from claims_ledger.infra.cli.output import JsonFlag, WideFlag, print_json, print_tables, say
@@ -56,21 +55,4 @@ def rebuild_(as_json: JsonFlag = False) -> None:
             f"identical to the Kafka-fed read model: {same}"
         )
     if not same:
-        raise typer.Exit(CHECK_FAILED)
-
-
-@group.command("verify")
-def verify_(as_json: JsonFlag = False) -> None:
-    """Check every stored event against the seal written with it, and every seal chain.
-
-    Exit status 1 on any problem."""
-    session = for_reading()
-    report = verify(session.ledger())
-    if as_json:
-        print_json(asdict(report) | {"ok": report.ok})
-    else:
-        say(report.summary())
-        for line in report.lines():
-            say(f"  {line}")
-    if not report.ok:
         raise typer.Exit(CHECK_FAILED)
