@@ -4,6 +4,7 @@ root of the first `size` leaves, consistency between consecutive checkpoints."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from claims_ledger.infra.checkpoint_log import (
     SourcedNote,
     TrustedCheckpoints,
     kafka_checkpoints,
+    kafka_publisher,
     parse_signed,
     read_checkpoint_file,
     read_leaves,
@@ -163,11 +165,9 @@ def test_the_relay_signs_a_checkpoint_every_n_acknowledged_events_onto_its_topic
     complaint_lifecycle(ledger, "C-2", steps=4)
     total = ledger.recorder.max_notification_id() or 0
     signer = CheckpointSigner.generate(settings.checkpoint_origin)
-    checkpoints = CheckpointWriter(ledger, settings, signer, publish=_publisher(settings))
+    checkpoints = CheckpointWriter(ledger, settings, signer, publish=kafka_publisher(settings))
     relay = Relay(ledger, settings, checkpoints=checkpoints)
     # act
-    import threading
-
     try:
         relay.run(threading.Event(), until_caught_up=True)
     finally:
@@ -191,9 +191,3 @@ def test_the_relay_signs_a_checkpoint_every_n_acknowledged_events_onto_its_topic
         TrustedCheckpoints(signer.verifier, on_kafka, read_leaves(tmp_path / "kept" / LEAVES_FILE)),
     )
     assert any("events deleted since it was signed" in line for line in report.lines())
-
-
-def _publisher(settings: Settings) -> Any:
-    from claims_ledger.infra.checkpoint_log import kafka_publisher
-
-    return kafka_publisher(settings)
