@@ -3,6 +3,8 @@ against the seals written with it (and, once they land, against signed checkpoin
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -12,7 +14,10 @@ from eventsourcing.persistence import Notification
 
 from claims_ledger.domain.envelope import GENESIS_HASH, envelope_of, event_type_of
 from claims_ledger.domain.ledger import Ledger
+from claims_ledger.domain.merkle import MerkleTree, ProofError, event_leaf_hash, verify_consistency
 from claims_ledger.domain.seals import Seal
+from claims_ledger.infra.checkpoint import Checkpoint, CheckpointError
+from claims_ledger.infra.checkpoint_log import LEAVES_FILE, LeafRecord, TrustedCheckpoints
 from claims_ledger.infra.progress import progress
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.store import envelope_chain, iter_stored_events
@@ -46,6 +51,8 @@ class Problem:
     reference: str | None = None
 
     def line(self) -> str:
+        if self.aggregate_id is None:
+            return self.what
         case = " ".join(
             part for part in (self.aggregate_type, self.reference, f"({self.aggregate_id})") if part
         )
@@ -60,16 +67,30 @@ class VerifyReport:
     sealed_events: int = 0
     aggregates: int = 0
     checkpoints: int = 0
+    covered_events: int | None = None
+    """How many events the largest valid checkpoint covers (None: no checkpoint checked)."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def uncovered_events(self) -> int:
+        """Events stored after the largest checkpoint: no checkpoint vouches for them yet."""
+        if self.covered_events is None:
+            return self.stored_events
+        return max(0, self.stored_events - self.covered_events)
+
     def summary(self) -> str:
+        covered = (
+            f" ({self.uncovered_events} events after the latest checkpoint, not yet covered)"
+            if self.covered_events is not None and self.uncovered_events
+            else ""
+        )
         return (
             f"{self.stored_events} stored events, {self.sealed_events} seals, "
-            f"{self.aggregates} cases, {self.checkpoints} checkpoints checked: "
+            f"{self.aggregates} cases, {self.checkpoints} checkpoints checked{covered}: "
             f"{len(self.problems)} problems"
         )
 
@@ -78,7 +99,7 @@ class VerifyReport:
 
 
 def verify(
-    ledger: Ledger, checkpoints: Sequence[Any] = (), *, batch_size: int = 1000
+    ledger: Ledger, checkpoints: TrustedCheckpoints | None = None, *, batch_size: int = 1000
 ) -> VerifyReport:
     """Walk every aggregate's chain from the event store: recompute each event's hash from its
     stored bytes and compare it with its stored seal; check that the seals chain (each
@@ -92,7 +113,7 @@ def verify(
     data folder is trusted as a witness.
     """
     recorder = sealing_recorder(ledger)
-    report = VerifyReport(checkpoints=len(checkpoints))
+    report = VerifyReport(checkpoints=len(checkpoints.notes) if checkpoints else 0)
     if not recorder.seals_table_exists():
         report.problems.append(
             Problem(
@@ -104,7 +125,7 @@ def verify(
             )
         )
         return report
-    walk = _Walk(ledger, report, keep_leaves=bool(checkpoints))
+    walk = _Walk(ledger, report, keep_leaves=checkpoints is not None)
     with progress("verify", recorder.max_notification_id()) as advance:
         position = 0
         while True:
@@ -120,29 +141,177 @@ def verify(
             if stop is None:
                 break
             position = stop
-    report.problems.extend(check_checkpoints(walk.leaves, checkpoints))
+    if checkpoints is not None:
+        report.problems.extend(check_checkpoints(walk.leaves, checkpoints))
+        valid = _signed_checkpoints(checkpoints)[1]
+        report.covered_events = valid[-1][1].size if valid else 0
     walk.finish()
     return report
 
 
-def check_checkpoints(
-    leaves: Sequence[tuple[int, str]], checkpoints: Sequence[Any]
-) -> list[Problem]:
+@dataclass(frozen=True)
+class Leaf:
+    """One stored event as a leaf of the log: its hash recomputed from its stored bytes."""
+
+    notification_id: int
+    aggregate_id: UUID
+    version: int
+    hash: str
+
+
+def check_checkpoints(leaves: Sequence[Leaf], checkpoints: TrustedCheckpoints) -> list[Problem]:
     """The outside anchor: the log's leaves as the store holds them now against signed
     checkpoints kept elsewhere.
 
-    `leaves` is every stored event in notification order, as (notification id, hash recomputed
-    from its stored bytes, chained per aggregate in notification order), independent of the
-    seals table; it is collected only when checkpoints are given.
-
-    TODO(issue 10, signed checkpoints: domain/merkle.py, infra/checkpoint.py): for each
-    checkpoint, check its signature, recompute the RFC 6962 root over the first `tree size`
-    leaves (leaf = the domain-separated hash of each sealed hash) and compare; check consistency
-    between consecutive checkpoints; return one Problem per mismatch, naming the first leaf
-    (notification id, then its aggregate and version) that differs.
+    `leaves` is every stored event in notification order, its hash recomputed from its stored
+    bytes (chained per aggregate in notification order), independent of the seals table. Each
+    checkpoint must be signed by the trusted key, cover no more events than the store holds,
+    and its root must be the RFC 6962 root of the first `size` leaves; consecutive checkpoints
+    must be consistent (RFC 9162 consistency proofs). For the smallest checkpoint that the
+    store fails, the first leaf that differs is named (aggregate, version) when the leaf
+    records published with the checkpoints reproduce its root.
     """
-    if checkpoints:
-        raise NotImplementedError("checking signed checkpoints lands with infra/checkpoint.py")
+    problems, ordered = _signed_checkpoints(checkpoints)
+    store = MerkleTree(event_leaf_hash(leaf.hash) for leaf in leaves)
+    published = _published_tree(checkpoints.leaves)
+    failed: Checkpoint | None = None
+    for source, checkpoint in ordered:
+        what = f"checkpoint {source} (size {checkpoint.size}, signed {_when(checkpoint)})"
+        if checkpoint.size > store.size:
+            problems.append(
+                _log_problem(
+                    f"{what} covers {checkpoint.size} events but the store holds {store.size}: "
+                    "events deleted since it was signed"
+                )
+            )
+        elif store.root(checkpoint.size) != checkpoint.root_hash:
+            problems.append(
+                _log_problem(
+                    f"{what}: the store's first {checkpoint.size} events do not hash to its "
+                    "root: an event was altered, deleted, inserted or moved since it was signed"
+                )
+            )
+        else:
+            continue
+        failed = failed or checkpoint
+    for (older_source, older), (newer_source, newer) in itertools.pairwise(ordered):
+        problem = _inconsistency(older, newer, [store, published])
+        if problem:
+            problems.append(
+                _log_problem(f"checkpoints {older_source} and {newer_source}: {problem}")
+            )
+    if failed is not None:
+        problems.extend(_first_differences(leaves, checkpoints.leaves, published, failed))
+    return problems
+
+
+def _signed_checkpoints(
+    checkpoints: TrustedCheckpoints,
+) -> tuple[list[Problem], list[tuple[str, Checkpoint]]]:
+    """The checkpoints whose signature verifies, by size (one per size and root), and a
+    problem for each that does not."""
+    problems: list[Problem] = []
+    signed: dict[tuple[int, bytes], tuple[str, Checkpoint]] = {}
+    for sourced in checkpoints.notes:
+        try:
+            checkpoint = checkpoints.public_key.verify_checkpoint(
+                sourced.note, origin=checkpoints.origin
+            )
+        except CheckpointError as error:
+            problems.append(_log_problem(f"checkpoint {sourced.source}: {error}"))
+            continue
+        signed.setdefault((checkpoint.size, checkpoint.root_hash), (sourced.source, checkpoint))
+    return problems, sorted(signed.values(), key=lambda found: found[1].size)
+
+
+def _log_problem(what: str) -> Problem:
+    return Problem(aggregate_id=None, version=None, what=what)
+
+
+def _when(checkpoint: Checkpoint) -> str:
+    return checkpoint.time.isoformat() if checkpoint.time else "at an unknown time"
+
+
+def _published_tree(records: Sequence[LeafRecord]) -> MerkleTree:
+    tree = MerkleTree()
+    for record in records:
+        try:
+            tree.append(event_leaf_hash(record.hash))
+        except ValueError:
+            break
+    return tree
+
+
+def _inconsistency(older: Checkpoint, newer: Checkpoint, trees: Sequence[MerkleTree]) -> str:
+    """Why two checkpoints cannot both be of one append-only log ("" if they can, or if no tree
+    at hand reproduces the newer one to prove it from)."""
+    if older.size == newer.size:
+        return "" if older.root_hash == newer.root_hash else "same size, different roots: forked"
+    if older.size == 0:
+        return ""
+    for tree in trees:
+        if tree.size >= newer.size and tree.root(newer.size) == newer.root_hash:
+            try:
+                proof = tree.consistency_proof(older.size, newer.size)
+                verify_consistency(older.size, newer.size, older.root_hash, newer.root_hash, proof)
+            except ProofError as error:
+                return f"not consistent ({error}): the log was rewritten between them"
+            return ""
+    return ""
+
+
+def _first_differences(
+    leaves: Sequence[Leaf],
+    records: Sequence[LeafRecord],
+    published: MerkleTree,
+    checkpoint: Checkpoint,
+) -> list[Problem]:
+    """The first leaf where the store differs from what `checkpoint` signed, named from both
+    sides: the event the store holds there and the event the checkpoint held there."""
+    size = checkpoint.size
+    if published.size < size or published.root(size) != checkpoint.root_hash:
+        return [
+            _log_problem(
+                f"no leaf records reproduce the root of the checkpoint of size {size} (keep "
+                f"{LEAVES_FILE} with the checkpoints): the event at fault cannot be named"
+            )
+        ]
+    for index in range(size):
+        record = records[index]
+        leaf = leaves[index] if index < len(leaves) else None
+        if leaf is not None and leaf.hash == record.hash:
+            continue
+        found = []
+        signed_as = f"{record.aggregate_id} v{record.version}"
+        if leaf is not None:
+            found.append(
+                Problem(
+                    str(leaf.aggregate_id),
+                    leaf.version,
+                    f"at leaf {index} (notification {leaf.notification_id}) hashes to "
+                    f"{leaf.hash[:12]}…, not to the hash the checkpoint of size {size} signed "
+                    f"there ({record.hash[:12]}…, {signed_as}): altered, inserted or moved",
+                    leaf.notification_id,
+                )
+            )
+        if leaf is None or (leaf.aggregate_id, leaf.version) != (
+            record.aggregate_id,
+            record.version,
+        ):
+            held = (
+                f"the store holds {leaf.aggregate_id} v{leaf.version} there"
+                if leaf is not None
+                else f"the store holds only {len(leaves)} events"
+            )
+            found.append(
+                Problem(
+                    str(record.aggregate_id),
+                    record.version,
+                    f"signed at leaf {index} by the checkpoint of size {size}, but {held}: "
+                    "deleted, moved or replaced",
+                )
+            )
+        return found
     return []
 
 
@@ -156,7 +325,7 @@ class _Walk:
         self.sealed: dict[UUID, tuple[int, str]] = {}
         self.recomputed: dict[UUID, str] = {}
         self.keep_leaves = keep_leaves
-        self.leaves: list[tuple[int, str]] = []
+        self.leaves: list[Leaf] = []
         self.references: dict[UUID, str] = {}
         self.types: dict[UUID, str] = {}
         self.seen: set[UUID] = set()
@@ -241,6 +410,9 @@ class _Walk:
                 f"cannot be decoded ({type(error).__name__}: {error}): altered",
                 notification_id,
             )
+            if self.keep_leaves:  # a leaf still, one that no checkpoint signed
+                undecodable = hashlib.sha256(event.state).hexdigest()
+                self.leaves.append(Leaf(notification_id, aggregate_id, version, undecodable))
             return
         self.types[aggregate_id] = aggregate_type
         event_type = event_type_of(domain_event)
@@ -252,7 +424,7 @@ class _Walk:
             prev = self.recomputed.get(aggregate_id, GENESIS_HASH)
             recomputed = envelope_of(domain_event, aggregate_type, prev).hash
             self.recomputed[aggregate_id] = recomputed
-            self.leaves.append((notification_id, recomputed))
+            self.leaves.append(Leaf(notification_id, aggregate_id, version, recomputed))
         if seal is None:
             self.problem(
                 aggregate_id,

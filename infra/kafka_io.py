@@ -49,6 +49,11 @@ def ensure_topics(settings: Settings) -> None:
             for name in wanted
             if name not in existing
         ]
+        if settings.checkpoint_topic not in existing:
+            # One partition: checkpoints are read in the order they were signed.
+            missing.append(
+                NewTopic(settings.checkpoint_topic, 1, settings.kafka_replication_factor)
+            )
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # created by a peer meanwhile
                 admin.create_topics(missing)

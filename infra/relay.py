@@ -8,6 +8,11 @@ sent for consumers to reject.
 A crash anywhere re-sends from the last recorded position: at-least-once, and consumers
 deduplicate by (aggregate id, version).
 
+With a checkpoint writer (the command line and the demo give it one), the relay signs a
+checkpoint of the log every LEDGER_CHECKPOINT_EVERY_EVENTS published events, or every
+LEDGER_CHECKPOINT_EVERY_SECONDS when events it published are not yet covered, and when it stops
+caught up; always after the events it covers were acknowledged and its position recorded.
+
 The relay computes no hash chain: it publishes each event with the seal stored with it
 (`prev_hash`, `hash`), after checking that the envelope it builds from the stored event hashes
 to that seal. An event altered after it was stored, or stored without a seal, stops the relay
@@ -17,6 +22,7 @@ with an error naming it; nothing of its batch is published.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +33,7 @@ from claims_ledger.domain.envelope import PublishedEvent, envelope_of
 from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Seal
+from claims_ledger.infra.checkpoint_log import CheckpointWriter
 from claims_ledger.infra.codec import encode, publishable
 from claims_ledger.infra.kafka_io import producer
 from claims_ledger.infra.seal_store import sealing_recorder
@@ -52,12 +59,24 @@ class SealBroken(LedgerError):
 
 
 class Relay:
-    def __init__(self, ledger: Ledger, settings: Settings, **producer_overrides: Any) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        settings: Settings,
+        *,
+        checkpoints: CheckpointWriter | None = None,
+        **producer_overrides: Any,
+    ) -> None:
         self.ledger = ledger
         self.settings = settings
         self.tracking = relay_tracking_recorder(ledger)
         self.seals = sealing_recorder(ledger)
         self.producer = producer(settings, **producer_overrides)
+        self.checkpoints = checkpoints
+        self._checkpointed_at = time.monotonic()
+        self._uncovered = (
+            max(0, self.position() - checkpoints.covered_through()) if checkpoints else 0
+        )
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(RELAY_POSITION) or 0
@@ -92,7 +111,25 @@ class Relay:
         last = notifications[-1].id
         self.tracking.insert_tracking(Tracking(RELAY_POSITION, last))
         log.info("relay.published", count=len(notifications), position=last)
+        self._uncovered += len(notifications)
+        self.checkpoint_if_due(last)
         return len(notifications)
+
+    def checkpoint_if_due(self, position: int, *, uncovered_ok: bool = True) -> None:
+        """Sign a checkpoint up to `position` (published and acknowledged) every N events or
+        M seconds; `uncovered_ok=False`: now, if any published event is not yet covered."""
+        if self.checkpoints is None or not self._uncovered:
+            return
+        elapsed = time.monotonic() - self._checkpointed_at
+        if (
+            uncovered_ok
+            and self._uncovered < self.settings.ledger_checkpoint_every_events
+            and elapsed < self.settings.ledger_checkpoint_every_seconds
+        ):
+            return
+        self.checkpoints.write(up_to=position)
+        self._uncovered = 0
+        self._checkpointed_at = time.monotonic()
 
     def _sealed_envelope(self, notification: Notification, seal: Seal | None) -> PublishedEvent:
         """The envelope of a stored event with its stored seal, checked against it."""
@@ -137,7 +174,9 @@ class Relay:
             total += published
             if published == 0:
                 if until_caught_up:
+                    self.checkpoint_if_due(self.position(), uncovered_ok=False)
                     break
+                self.checkpoint_if_due(self.position())
                 stop.wait(self.settings.relay_poll_interval_seconds)
         return total
 

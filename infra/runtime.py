@@ -13,6 +13,7 @@ import structlog
 from claims_ledger.consumers.read_model_consumer import ReadModelConsumer
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.broker import EmbeddedBroker
+from claims_ledger.infra.checkpoint_log import checkpoint_writer
 from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
 from claims_ledger.infra.relay import Relay
 from claims_ledger.infra.scenario import AppliedScenario, apply_file
@@ -67,10 +68,11 @@ def run_until_caught_up(
 
 def publish_and_consume(settings: Settings, ledger: Ledger, read_model: ReadModel) -> None:
     """One relay and one consumer, in this process, until the read model has caught up."""
-    relay = Relay(ledger, settings)
+    relay = Relay(ledger, settings, checkpoints=checkpoint_writer(ledger, settings))
     consumer = read_model_consumer(settings, read_model)
     try:
         run_until_caught_up(ledger, relay, consumer, read_model)
+        relay.checkpoint_if_due(relay.position(), uncovered_ok=False)
     finally:
         consumer.close()
         relay.close()

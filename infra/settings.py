@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -90,6 +91,32 @@ class Settings(BaseSettings):
         ge=0,
         description="A snapshot of a case every this many of its events (0: none); a command "
         "or a state as of a version then replays at most this many events.",
+    )
+    ledger_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Checkpoint signing key: the 32-byte Ed25519 seed, base64. Unset (and no "
+        "LEDGER_SIGNING_KEY_FILE): a key generated on first use into the data folder (demo only).",
+    )
+    ledger_signing_key_file: Path | None = Field(
+        default=None, description="Checkpoint signing key: a PKCS#8 PEM Ed25519 private key file."
+    )
+    ledger_checkpoint_origin: str | None = Field(
+        default=None,
+        description="The checkpoints' origin line and key name; default "
+        "claims-ledger.example/<PostgreSQL database name, or the data folder's name>.",
+    )
+    ledger_checkpoint_every_events: int = Field(
+        default=1000, ge=1, description="The relay signs a checkpoint every N published events."
+    )
+    ledger_checkpoint_every_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="...or every M seconds when it published events not yet covered by one.",
+    )
+    ledger_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Where checkpoints (and the leaf hashes they cover) are appended; default "
+        "<data folder>/checkpoints. Keep a copy where whoever can write the store cannot.",
     )
 
     cipher_key: SecretStr | None = Field(
@@ -209,6 +236,30 @@ class Settings(BaseSettings):
             "policy": "policies",
         }
         return f"{self.kafka_topic_prefix}.{plural[aggregate_type]}.v1"
+
+    @property
+    def checkpoint_topic(self) -> str:
+        """Signed checkpoints, one message per checkpoint (never read by the read models)."""
+        return f"{self.kafka_topic_prefix}.checkpoints.v1"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.ledger_checkpoint_dir or self.ledger_data_dir / "checkpoints"
+
+    @property
+    def checkpoint_origin(self) -> str:
+        """Stable for one ledger: named after its PostgreSQL database (and schema, if not
+        `public`) or its data folder, unless LEDGER_CHECKPOINT_ORIGIN says otherwise."""
+        if self.ledger_checkpoint_origin:
+            return self.ledger_checkpoint_origin
+        if self.uses_postgres:
+            assert self.ledger_postgres_dbname is not None
+            name = self.ledger_postgres_dbname
+            if self.ledger_postgres_schema != "public":
+                name += f".{self.ledger_postgres_schema}"
+        else:
+            name = self.ledger_data_dir.resolve().name.lstrip(".")
+        return "claims-ledger.example/" + (re.sub(r"[^A-Za-z0-9._-]", "-", name) or "ledger")
 
     @property
     def dead_letter_topic(self) -> str:

@@ -136,9 +136,35 @@ class Attacker:
                     (r.version - 1, self._id(aggregate_id), r.version),
                 )
 
-    def insert_after(self, row: StoredRow) -> None:
-        """A copy of an event, stored as the next version of its case (e.g. a second payment)."""
+    def insert_after(self, row: StoredRow, *, in_place: bool = False) -> None:
+        """A copy of an event, stored as the next version of its case (e.g. a second payment):
+        at the end of the log, or `in_place` right after `row` (later events move one on)."""
         with self._events_db() as db:
+            if in_place:
+                # Through negative positions: each id stays unique at every step.
+                for sign, shift in ((-1, 1), (-1, 0)):
+                    db.execute(
+                        self._sql(
+                            f"UPDATE {self.events} SET {self.position} = "
+                            f"{sign} * ({self.position} + {shift}) "
+                            f"WHERE {self.position} > ? OR {self.position} < 0"
+                        ),
+                        (row.notification_id,),
+                    )
+                db.execute(
+                    self._sql(
+                        f"INSERT INTO {self.events} ({self.position}, originator_id, "
+                        "originator_version, topic, state) VALUES (?, ?, ?, ?, ?)"
+                    ),
+                    (
+                        row.notification_id + 1,
+                        self._id(row.aggregate_id),
+                        row.version + 1,
+                        row.topic,
+                        row.state,
+                    ),
+                )
+                return
             db.execute(
                 self._sql(
                     f"INSERT INTO {self.events} (originator_id, originator_version, topic, state) "

@@ -2,7 +2,8 @@
 
 - `cases`: where a case of any type stands and what happened to it (status, timeline, payouts,
   claim documents, deadlines, Section IV aggregates, travel claims, assistance cases);
-- `audit`: a case's stored history with its hash chain, rebuild, verify;
+- `audit`: a case's stored history with its hash chain, rebuild;
+- `checkpoints`: signed checkpoints, verify against them, the public key, case exports;
 - `reports`: the quarterly complaint report, the travel document lists, the message schema;
 - `operations`: the demo, apply, relay, consume, the embedded broker, the deadline process.
 
@@ -21,7 +22,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from claims_ledger import __version__
-from claims_ledger.infra.cli import audit, cases, operations, reports
+from claims_ledger.infra.cli import audit, cases, checkpoints, operations, reports
 from claims_ledger.infra.cli.exits import BAD_INPUT, INTERRUPTED, OK, explain
 from claims_ledger.infra.cli.output import error
 
@@ -37,7 +38,7 @@ app = typer.Typer(
     "1d 10h 0m, --wide tables (full width whenever stdout is not a terminal).",
 )
 
-for _group in (cases.group, audit.group, reports.group, operations.group):
+for _group in (cases.group, audit.group, checkpoints.group, reports.group, operations.group):
     for _name, _function in _group.commands:
         app.command(_name, rich_help_panel=_group.panel)(_function)
 

@@ -1,18 +1,16 @@
 """Audit: replay one case's stored history with its hash chain, rebuild the read models from the
-event store, verify that no stored event changed since it was published. A failed check exits
-with status 1."""
+event store (verify, checkpoints and exports: checkpoints.py). A failed check exits with
+status 1."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from claims_ledger.infra import views
-from claims_ledger.infra.audit import verify
 from claims_ledger.infra.case_state import folded_changes, rule_ids
 from claims_ledger.infra.cli.cases import Reference, resolve
 from claims_ledger.infra.cli.exits import CHECK_FAILED
@@ -97,23 +95,6 @@ def rebuild_(
         if report.replaced:
             say("the rebuilt read models replaced the Kafka-fed ones")
     if not report.identical:
-        raise typer.Exit(CHECK_FAILED)
-
-
-@group.command("verify")
-def verify_(as_json: JsonFlag = False) -> None:
-    """Check every stored event against the seal written with it, and every seal chain.
-
-    Exit status 1 on any problem."""
-    session = for_reading()
-    report = verify(session.ledger())
-    if as_json:
-        print_json(asdict(report) | {"ok": report.ok})
-    else:
-        say(report.summary())
-        for line in report.lines():
-            say(f"  {line}")
-    if not report.ok:
         raise typer.Exit(CHECK_FAILED)
 
 

@@ -158,6 +158,7 @@ def relay(
     as_json: JsonFlag = False,
 ) -> None:
     """Publish the event store to Kafka (transactional outbox) until SIGTERM or Ctrl-C."""
+    from claims_ledger.infra.checkpoint_log import checkpoint_writer
     from claims_ledger.infra.kafka_io import ensure_topics
     from claims_ledger.infra.relay import Relay
 
@@ -165,7 +166,10 @@ def relay(
     _require_kafka(session.settings, "the relay")
     stop = Stop().install()
     ensure_topics(session.settings)  # fails fast when the cluster does not answer
-    the_relay = Relay(session.ledger(), session.settings)
+    ledger = session.ledger()
+    the_relay = Relay(
+        ledger, session.settings, checkpoints=checkpoint_writer(ledger, session.settings)
+    )
     try:
         published = the_relay.run(stop.event, until_caught_up=until_caught_up)
         position = the_relay.position()

@@ -4,9 +4,8 @@ PostgreSQL, before and after the relay published it to a real broker, is named b
 its case, version and what is wrong.
 
 An attacker who also rewrites every hash kept locally (the seals table and the read model's copy)
-leaves nothing in the data folder that disagrees; only a signed checkpoint kept elsewhere can
-catch that. Those cases are written out in full here and marked xfail (strict) until checkpoints
-land: then `checkpoints_taken_before_tampering` returns real ones and the marks come off.
+leaves nothing in the data folder that disagrees; only a signed checkpoint kept elsewhere (with
+the leaf records written beside it) catches that, and names the first event that differs.
 """
 
 from __future__ import annotations
@@ -20,6 +19,15 @@ import pytest
 from claims_ledger.domain.complaints.complaint import complaint_id
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.audit import VerifyReport, verify
+from claims_ledger.infra.checkpoint import CheckpointSigner
+from claims_ledger.infra.checkpoint_log import (
+    CHECKPOINTS_FILE,
+    LEAVES_FILE,
+    CheckpointWriter,
+    TrustedCheckpoints,
+    read_checkpoint_file,
+    read_leaves,
+)
 from claims_ledger.infra.codec import decode
 from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
 from claims_ledger.infra.relay import Relay, SealBroken
@@ -68,10 +76,19 @@ def publish(settings: Settings, ledger: Ledger) -> None:
     assert read_model.event_count() == ledger.recorder.max_notification_id()
 
 
-def checkpoints_taken_before_tampering(settings: Settings) -> list[Any]:
-    """TODO(issue 10, signed checkpoints): sign a checkpoint of the log here, before the
-    attacker acts, and keep it outside the data folder (infra/checkpoint.py)."""
-    return []
+def checkpoints_taken_before_tampering(settings: Settings, ledger: Ledger) -> TrustedCheckpoints:
+    """A checkpoint of the log signed before the attacker acts, kept (with its leaf records)
+    in a folder outside the data folder, and only the public key to check it with."""
+    outside = settings.ledger_data_dir.parent / "auditor"
+    kept = settings.model_copy(update={"ledger_checkpoint_dir": outside})
+    signer = CheckpointSigner.generate(kept.checkpoint_origin)
+    CheckpointWriter(ledger, kept, signer).write()
+    return TrustedCheckpoints(
+        public_key=signer.verifier,
+        notes=read_checkpoint_file(outside / CHECKPOINTS_FILE),
+        leaves=read_leaves(outside / LEAVES_FILE),
+        origin=kept.checkpoint_origin,
+    )
 
 
 # -- what the attacker does; what verify must name ---------------------------------------------
@@ -102,6 +119,13 @@ def insert(attacker: Attacker) -> list[Named]:
     return [("C-2", LAST + 1, "without a seal")]
 
 
+def insert_into_the_log(attacker: Attacker) -> list[Named]:
+    """A copy stored as the next version of its case, at the next position of the log: the
+    events after it move one place on."""
+    attacker.insert_after(attacker.row(C2, LAST), in_place=True)
+    return [("C-2", LAST + 1, "")]
+
+
 def swap(attacker: Attacker) -> list[Named]:
     # the last event of C-2 and the first of C-3 are neighbours in the log
     last, first = attacker.row(C2, LAST), attacker.row(C3, 1)
@@ -130,16 +154,13 @@ REWRITTEN: dict[str, Callable[[Attacker], list[Named]]] = {
     "alter": alter,
     "delete": delete_and_renumber,
     "delete-last": delete_last,
-    "insert": insert,
+    "insert": insert_into_the_log,
     "swap": swap,
 }
-
-NEEDS_CHECKPOINTS = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="every hash kept locally was rewritten to agree: only a signed checkpoint kept "
-    "elsewhere catches this (issue 10, signed checkpoints; not built yet)",
-)
+"""An event appended at the end of the log with every hash rewritten is not here: to a
+checkpoint signed before it, it is a later event like any other (the next checkpoint covers it);
+`test_an_event_appended_after_the_last_checkpoint_is_reported_as_not_yet_covered` shows what
+verify says of it."""
 
 
 def assert_names(report: VerifyReport, expected: list[Named]) -> None:
@@ -160,7 +181,7 @@ def tamper_and_verify(settings: Settings, tampering: Callable[[Attacker], list[N
 def tamper_rewrite_and_verify(
     settings: Settings, ledger: Ledger, tampering: Callable[[Attacker], list[Named]]
 ) -> None:
-    checkpoints = checkpoints_taken_before_tampering(settings)
+    checkpoints = checkpoints_taken_before_tampering(settings, ledger)
     attacker = Attacker(settings)
     expected = tampering(attacker)
     attacker.rewrite_every_hash(ledger)
@@ -168,7 +189,12 @@ def tamper_rewrite_and_verify(
     assert verify(audited).ok  # nothing kept locally betrays it
     report = verify(audited, checkpoints=checkpoints)
     assert not report.ok
-    assert {p.reference for p in report.problems} >= {reference for reference, _, _ in expected}
+    # the checkpoint names the first leaf that differs, from the store's side and its own
+    named = {(p.reference, p.version): p.line() for p in report.problems}
+    for reference, version, phrase in expected:
+        assert (reference, version) in named, report.lines()
+        assert phrase in named[(reference, version)]
+        assert "leaf" in named[(reference, version)]
 
 
 # -- before publication --------------------------------------------------------------------------
@@ -182,7 +208,6 @@ def test_verify_names_an_event_tampered_with_before_it_was_published(
     tamper_and_verify(store_settings, tampering)
 
 
-@NEEDS_CHECKPOINTS
 @pytest.mark.parametrize("tampering", REWRITTEN.values(), ids=REWRITTEN.keys())
 def test_verify_names_a_tampering_before_publication_with_every_local_hash_rewritten(
     store_settings: Settings, tampering: Callable[[Attacker], list[Named]]
@@ -212,7 +237,6 @@ def test_verify_names_an_event_tampered_with_after_it_was_published(
 
 
 @pytest.mark.kafka
-@NEEDS_CHECKPOINTS
 @pytest.mark.parametrize("kafka_bootstrap", ["tansu"], indirect=True)  # the broker is not at stake
 @pytest.mark.parametrize("tampering", REWRITTEN.values(), ids=REWRITTEN.keys())
 def test_verify_names_a_tampering_after_publication_with_every_local_hash_rewritten(
@@ -304,3 +328,20 @@ def test_a_sealing_recorder_refuses_events_without_their_seals(store_settings: S
         ledger.recorder.insert_events([later])
     assert len(list(ledger.history(C2))) == LAST
     assert ledger.recorder.insert_events([]) in ([], None)  # a save that changed nothing
+
+
+def test_an_event_appended_after_the_last_checkpoint_is_reported_as_not_yet_covered(
+    store_settings: Settings,
+) -> None:
+    # arrange: a checkpoint, then a copy of C-2's last event appended with every hash rewritten
+    ledger = write_cases(store_settings)
+    checkpoints = checkpoints_taken_before_tampering(store_settings, ledger)
+    attacker = Attacker(store_settings)
+    insert(attacker)
+    attacker.rewrite_every_hash(ledger)
+    # act
+    report = verify(open_ledger_for_audit(store_settings), checkpoints=checkpoints)
+    # assert: a later event to that checkpoint, which vouches for it no more than for any other
+    assert report.ok, report.lines()
+    assert report.uncovered_events == 1
+    assert "1 events after the latest checkpoint, not yet covered" in report.summary()
