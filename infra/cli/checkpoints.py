@@ -31,6 +31,7 @@ from claims_ledger.infra.checkpoint_log import (
     read_leaves,
     read_public_key,
     signing_key,
+    wall_clock,
 )
 from claims_ledger.infra.cli.cases import Case, Reference, resolve
 from claims_ledger.infra.cli.exits import CHECK_FAILED
@@ -41,6 +42,7 @@ from claims_ledger.infra.cli.session import Session, for_reading
 from claims_ledger.infra.errors import SetupError, Unreachable
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.verify_runs import record_verify_run
 
 group = CommandGroup("Audit")
 
@@ -195,6 +197,7 @@ def verify_(
         key = _trusted_key(settings, public_key_)
         trusted = TrustedCheckpoints(key, notes, _longest_leaves(folders), origin=key.name)
     report = verify(session.ledger(), trusted)
+    record_verify_run(settings, report, source if notes else f"none ({source})", wall_clock())
     if as_json:
         print_json(asdict(report) | {"ok": report.ok, "checkpoint_source": source})
     else:

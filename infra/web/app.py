@@ -98,7 +98,9 @@ def create_app(
         sessions=sessions,
         authenticator=AuthenticatorChain([BearerTokenAuthenticator(registry), sessions]),
         state_as_of=default_state_as_of() if isinstance(state_as_of, Default) else state_as_of,
-        verification=default_verification() if isinstance(verification, Default) else verification,
+        verification=(
+            default_verification(settings) if isinstance(verification, Default) else verification
+        ),
         metrics=WebMetrics(),
     )
     ctx.metrics.registry.register(PipelineCollector(lambda: ctx.ledger, lambda: ctx.read_model))

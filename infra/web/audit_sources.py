@@ -1,9 +1,8 @@
 """What the state-as-of and verification pages read, behind one function each.
 
-Both engines belong to issue 10 (`claims-ledger state REF --version N / --as-of TIME`, signed
-checkpoints and recorded `verify` runs). Until one exists its function returns None and the
-pages say "not yet available"; nothing is faked. When they land, point `default_state_as_of`
-and `default_verification` at them: the pages, the API and the tests call only these.
+Both come from issue 10's engines: `claims-ledger state REF --version N / --as-of TIME`, and the
+signed checkpoints and recorded `verify` runs of the checkpoint folder. Where a function returns
+None the pages say "not yet available"; nothing is faked.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.settings import Settings
 
 AsOfBasis = Literal["occurred", "recorded"]
 
@@ -47,6 +47,8 @@ def default_state_as_of() -> StateAsOf | None:
     return state_as_of
 
 
-def default_verification() -> Verification | None:
-    """Issue 10's checkpoints and recorded verify runs, once built (none yet)."""
-    return None
+def default_verification(settings: Settings) -> Verification | None:
+    """Issue 10's signed checkpoints and recorded `verify` runs, from the checkpoint folder."""
+    from claims_ledger.infra.verify_runs import CheckpointFolderVerification
+
+    return CheckpointFolderVerification(settings)

@@ -4,7 +4,10 @@ read model rebuilt from the event store (no mocks), one token per role, a pinned
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from claims_ledger.infra.audit import rebuild
+from claims_ledger.infra.checkpoint_log import checkpoint_writer
 from claims_ledger.infra.scenario import apply_file
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import build_ledger, open_read_model
@@ -51,6 +55,15 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     for path in EXAMPLES:
         apply_file(ledger, path)
     events = rebuild(ledger, open_read_model(settings))
+    # A signed checkpoint of the whole log, and one recorded verify run against it (issue 10).
+    checkpoint_writer(ledger, settings).write()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "claims-ledger"), "verify"],
+        env={**os.environ, "LEDGER_DATA_DIR": str(settings.ledger_data_dir)},
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     return Store(settings, events)
 
 

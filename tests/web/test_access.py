@@ -333,3 +333,14 @@ def test_serve_refuses_an_empty_data_folder_and_says_how_to_fill_it(tmp_path: Pa
         check_ready(Settings(ledger_data_dir=tmp_path / "empty"), web)
     with pytest.raises(ServeError, match="LEDGER_WEB_TOKENS"):
         check_ready(Settings(ledger_data_dir=tmp_path / "empty"), WebSettings())
+
+
+def test_the_verification_page_shows_the_latest_signed_checkpoint_and_the_last_verify_run(
+    client: TestClient, demo_store: Store
+) -> None:
+    view = client.get("/api/verification", headers=bearer(Role.AUDITOR)).json()
+    assert view["available"] is True
+    assert view["checkpoint"]["tree_size"] == demo_store.events
+    assert view["checkpoint"]["note"].startswith(view["checkpoint"]["origin"] + "\n")
+    assert view["last_run"]["ok"] is True and view["last_run"]["problems"] == 0
+    assert view["last_run"]["checkpoints_checked"] >= 1
