@@ -123,7 +123,8 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
         return AppliedScenario(str(path), 0, [])
     clock = ScenarioClock(lines[0].at)
     uow = ledger.unit_of_work()
-    ledger.load_open_cases(uow)
+    # Lines are in time order (C-TIME-2): no line reaches a deadline due after the last one.
+    watch = ledger.deadline_watch(uow, until=lines[-1].at)
     touched: list[UUID] = []
     case_of_line: dict[int, UUID] = {}
     for line in lines:
@@ -138,12 +139,17 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             aggregate_id = ledger.handle(line.command, context, uow)
             # The deadline process, with the scenario clock as "now" (C-SLA-1): replays of
             # the same file record the same breaches at the same times.
-            ledger.detect_breaches(uow, now=clock.now(), recorded_at=clock.now())
+            # Only the deadlines that have fallen due are examined.
+            for case in uow.take_touched():
+                watch.watch(case)
+            watch.detect_breaches(uow, now=clock.now(), recorded_at=clock.now())
         except LedgerError as error:
+            ledger.end_watch(watch)
             raise ScenarioError(str(path), line.line_no, str(error)) from None
         case_of_line[line.line_no] = aggregate_id
         if aggregate_id not in touched:
             touched.append(aggregate_id)
+    ledger.end_watch(watch)
     uow.commit()
     for line in lines:
         log.info(

@@ -15,6 +15,7 @@ from eventsourcing.utils import Environment
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from claims_ledger.infra.deadline_store import backfill_deadline_index
 from claims_ledger.infra.errors import NoLedgerHere
 from claims_ledger.infra.seal_store import backfill_seals
 from claims_ledger.infra.settings import EVENTS_FILE, Settings
@@ -32,6 +33,7 @@ def build_ledger(settings: Settings) -> Ledger:
     with _first_open_serialised(settings):
         ledger = Ledger(env=env, calendar=settings.calendar())
     backfill_seals(ledger)
+    backfill_deadline_index(ledger)
     return ledger
 
 
