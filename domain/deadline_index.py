@@ -121,14 +121,13 @@ class DeadlineWatch:
     def due_cases(self, now: datetime) -> list[UUID]:
         """Cases with a queued deadline passed by `now` (C-SLA-1: now > due), by due time."""
         limit = due_key(now)
-        cases: list[UUID] = []
+        cases: dict[UUID, None] = {}  # in order of their earliest due deadline
         while self._heap and self._heap[0][0] < limit:
             due_us, aggregate_id, key = heapq.heappop(self._heap)
             self._queued.discard((aggregate_id, key, due_us))
             self.examined += 1
-            if aggregate_id not in cases:
-                cases.append(aggregate_id)
-        return cases
+            cases.setdefault(aggregate_id)
+        return list(cases)
 
     def detect_breaches(self, cases: CaseSource, now: datetime, recorded_at: datetime) -> int:
         """Record a breach for every queued deadline passed unmet by `now`; returns how many.

@@ -125,7 +125,7 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
     uow = ledger.unit_of_work()
     # Lines are in time order (C-TIME-2): no line reaches a deadline due after the last one.
     watch = ledger.deadline_watch(uow, until=lines[-1].at)
-    touched: list[UUID] = []
+    touched: dict[UUID, None] = {}  # in order of first touch
     case_of_line: dict[int, UUID] = {}
     for line in lines:
         try:
@@ -147,8 +147,7 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             ledger.end_watch(watch)
             raise ScenarioError(str(path), line.line_no, str(error)) from None
         case_of_line[line.line_no] = aggregate_id
-        if aggregate_id not in touched:
-            touched.append(aggregate_id)
+        touched.setdefault(aggregate_id)
     ledger.end_watch(watch)
     uow.commit()
     for line in lines:
@@ -160,4 +159,4 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             case_id=str(case_of_line[line.line_no]),
             correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
         )
-    return AppliedScenario(str(path), len(lines), touched)
+    return AppliedScenario(str(path), len(lines), list(touched))
