@@ -82,9 +82,10 @@ class Relay:
 
     @staticmethod
     def producer_settings(settings: Settings) -> dict[str, Any]:
-        """What the relay's producer adds to the shared producer settings (infra/kafka_io.py):
-        batches as large as a relay batch, a short linger to fill them, optional compression."""
-        config: dict[str, Any] = {"linger_ms": 5, "batch_size": 512 * 1024}
+        """What the relay's producer adds to the shared producer settings (infra/kafka_io.py:
+        acks=all, idempotence, 256 KiB batches). Measured on the embedded broker, linger 0-20 ms
+        and batches of 16-512 KiB move throughput less than run-to-run noise (bench/)."""
+        config: dict[str, Any] = {"linger_ms": 5}
         if settings.relay_compression != "none":
             config["compression_type"] = settings.relay_compression
         return config
