@@ -20,6 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kafka import KafkaConsumer, TopicPartition
+from pydantic import SecretStr
 
 from bench.harness import Measured, interleaved, record, timed
 from claims_ledger.domain.ledger import Ledger
@@ -385,7 +386,7 @@ def main() -> None:
                     update={
                         "ledger_postgres_dbname": server.dbname,
                         "ledger_postgres_port": server.port,
-                        "ledger_postgres_password": server.password,
+                        "ledger_postgres_password": SecretStr(server.password),
                     }
                 )
                 record(scenario(pg, 500))
