@@ -19,7 +19,7 @@ from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
 from claims_ledger.infra.relay import Relay
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import build_ledger, open_read_model
-from tests.integration.test_relay_lease import store_complaints
+from tests.factories import store_complaints
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.kafka

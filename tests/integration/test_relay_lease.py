@@ -7,41 +7,20 @@ from __future__ import annotations
 import signal
 import time
 from collections import defaultdict
-from datetime import timedelta
 
 import pytest
 
-from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import decode
 from claims_ledger.infra.kafka_io import ensure_topics
 from claims_ledger.infra.relay import RELAY_POSITION
 from claims_ledger.infra.relay_lease import PostgresLease, SQLiteLease, relay_lease
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import build_ledger, relay_tracking_recorder
-from tests.factories import ORAL_FLOW, T0, command, context
+from tests.factories import store_complaints
 from tests.integration.test_relay_faults import relay_process
 from tests.servers import read_topic, wait_until
 
 pytestmark = pytest.mark.kafka
-
-
-def store_complaints(ledger: Ledger, first: int, count: int) -> int:
-    """`count` oral complaints through their whole flow (8 events each)."""
-    uow = ledger.unit_of_work()
-    for n in range(first, first + count):
-        reference = f"CMP-{n:05}"
-        for i, name in enumerate(ORAL_FLOW):
-            at = T0 + timedelta(minutes=n, seconds=i)
-            fields = {"form": "oral"} if name == "ReceiveComplaint" else {}
-            ledger.handle(
-                command(name, complaint=reference, occurred_at=at, **fields),
-                context(at, tag=reference),
-                uow,
-            )
-        if n % 20 == 0:
-            uow.commit()
-    uow.commit()
-    return ledger.recorder.max_notification_id() or 0
 
 
 def pid_of(holder: str | None) -> int | None:
