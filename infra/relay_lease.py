@@ -2,8 +2,8 @@
 
 PostgreSQL: a session-level advisory lock held on a connection of its own for as long as the
 relay runs; it goes with the connection when the process dies. SQLite: a lease row in the events
-database (holder, expiry), taken when free or expired and renewed before every batch; a relay
-that dies stops renewing it and a standby takes it over once it expires
+database (holder, expiry), taken when free or expired, and renewed before a batch once half of
+it has run; a relay that dies stops renewing it and a standby takes it over once it expires
 (`RELAY_LEASE_SECONDS`). A standby calls `acquire` until it succeeds.
 """
 
@@ -47,6 +47,7 @@ class SQLiteLease:
         self.seconds = seconds
         self.table = table
         self.holder = holder_id()
+        self._held_until = 0.0
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} "
@@ -55,6 +56,8 @@ class SQLiteLease:
 
     def acquire(self) -> bool:
         now = time.time()
+        if now < self._held_until - self.seconds / 2:
+            return True  # held, and nobody may take it before it expires: no write needed yet
         with self.datastore.transaction(commit=True) as c:
             # One statement: SQLite runs it under the write lock, so two relays never both
             # find the lease free.
@@ -67,9 +70,12 @@ class SQLiteLease:
             )
             c.execute(f"SELECT holder FROM {self.table} WHERE name = ?", (LEASE_NAME,))
             row = c.fetchone()
-        return row is not None and row["holder"] == self.holder
+        held = row is not None and row["holder"] == self.holder
+        self._held_until = now + self.seconds if held else 0.0
+        return held
 
     def release(self) -> None:
+        self._held_until = 0.0
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 f"DELETE FROM {self.table} WHERE name = ? AND holder = ?",
