@@ -37,7 +37,7 @@ test: $(STAMP) $(KAFKA_JARS) lint ## Lint, then unit, integration (both brokers,
 	$(BIN)/pytest
 
 bench: $(STAMP) ## Benchmarks: ratios against a raw baseline measured in the same run
-	$(BIN)/python bench/relay_throughput.py
+	$(BIN)/python bench/suite.py
 	$(BIN)/python bench/state_as_of.py
 
 schemas: $(STAMP) ## Regenerate docs/schemas from the envelope model

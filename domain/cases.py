@@ -100,13 +100,22 @@ class UnitOfWork:
     store: Store
     index: CaseIndex
     aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
+    touched: set[UUID] = field(default_factory=set)
+    """Cases handed out or added since `take_touched` was last called (the deadline watch
+    looks at these after each scenario line)."""
 
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self.aggregates:
             if not self.store.has_aggregate(aggregate_id):
                 return None
             self.aggregates[aggregate_id] = self.store.repository.get(aggregate_id)
+        self.touched.add(aggregate_id)
         return self.aggregates[aggregate_id]
+
+    def take_touched(self) -> list[Aggregate]:
+        cases = [self.aggregates[i] for i in self.touched if i in self.aggregates]
+        self.touched.clear()
+        return cases
 
     def get(self, case_type: CaseType, reference: str, command: str, cls: type[A]) -> A:
         """The case `reference` of `case_type`, for `command`; refused when the reference
@@ -140,12 +149,14 @@ class UnitOfWork:
                 raise CaseAlreadyExists(case_type.name, reference)
             raise WrongCaseType(reference, actual.name, command, case_type.name, opens=True)
         self.aggregates[aggregate.id] = aggregate
+        self.touched.add(aggregate.id)
 
     def commit(self) -> None:
         """Save every changed case in one transaction (or none of them)."""
         if self.aggregates:
             self.store.save(*self.aggregates.values())
         self.aggregates.clear()
+        self.touched.clear()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from claims_ledger.domain.cases import CaseType, HandlerContext, UnitOfWork
 from claims_ledger.domain.clock import require_aware, require_not_future
 from claims_ledger.domain.commands import CommandModel
 from claims_ledger.domain.complaints.complaint import Complaint
+from claims_ledger.domain.deadline_index import DeadlineIndex, DeadlineWatch, index_changes
 from claims_ledger.domain.deadlines import DeadlineTracking, Provenance
 from claims_ledger.domain.envelope import AGGREGATE_TYPES, AggregateTypes
 from claims_ledger.domain.errors import CaseNotFound, UnknownCommand
@@ -100,6 +101,8 @@ class Ledger(Application[UUID]):
         self.calendar = calendar
         self.aggregate_types = AggregateTypes(self._first_event)
         self.personal_data: PersonalDataBoundary = ClearText()
+        self.deadlines_examined = 0
+        """Deadline objects the deadline process has examined so far (what it costs)."""
 
     def _first_event(self, aggregate_id: UUID) -> Any:
         return next(iter(self.events.get(aggregate_id, lte=1)), None)
@@ -116,6 +119,9 @@ class Ledger(Application[UUID]):
             processing_event.saved_kwargs["seals"] = self.seals(
                 processing_event.events, self.recorder
             )
+        if isinstance(self.recorder, DeadlineIndex) and processing_event.events:
+            # The index of open deadlines changes in the events' transaction.
+            processing_event.saved_kwargs["deadlines"] = index_changes(processing_event.events)
         return super()._record(processing_event)
 
     # -- snapshots (domain/snapshots.py) ---------------------------------------------------
@@ -250,10 +256,30 @@ class Ledger(Application[UUID]):
             position = batch[-1].id
 
     def load_open_cases(self, uow: UnitOfWork) -> None:
-        """Bring every case that may have a deadline to watch into the unit of work."""
+        """Bring every case that may have a deadline to watch into the unit of work (what the
+        deadline process does on a store that keeps no index of open deadlines)."""
         for aggregate_id in self.case_ids():
             if aggregate_id not in uow.aggregates:
                 uow.aggregates[aggregate_id] = self.repository.get(aggregate_id)
+
+    def deadline_watch(self, uow: UnitOfWork, until: datetime) -> DeadlineWatch:
+        """A watch over the stored open deadlines due before `until`, without loading a case.
+        A store without the index (in memory, or opened as it is) is read whole instead."""
+        watch = DeadlineWatch()
+        index = self.recorder
+        if isinstance(index, DeadlineIndex) and index.deadline_index_ready():
+            for entry in index.open_deadlines_due_before(until):
+                watch.examined += 1
+                watch.push(entry.aggregate_id, entry.key, entry.due_us)
+        else:
+            self.load_open_cases(uow)
+            for case in uow.aggregates.values():
+                watch.watch(case)
+        uow.touched.clear()
+        return watch
+
+    def end_watch(self, watch: DeadlineWatch) -> None:
+        self.deadlines_examined += watch.examined
 
     @staticmethod
     def detect_breaches(uow: UnitOfWork, now: datetime, recorded_at: datetime) -> int:
@@ -265,10 +291,12 @@ class Ledger(Application[UUID]):
         )
 
     def check_deadlines(self, now: datetime) -> int:
-        """The deadline process on its own: given "now", record every breach; returns how many."""
+        """The deadline process on its own: given "now", record every breach; returns how many.
+        Only the cases with a deadline due are read."""
         uow = self.unit_of_work()
-        self.load_open_cases(uow)
-        breaches = self.detect_breaches(uow, now, now)
+        watch = self.deadline_watch(uow, until=now)
+        breaches = watch.detect_breaches(uow, now, now)
+        self.end_watch(watch)
         uow.commit()
         return breaches
 

@@ -20,22 +20,38 @@ from claims_ledger.infra.checkpoint import Checkpoint, CheckpointError
 from claims_ledger.infra.checkpoint_log import LEAVES_FILE, LeafRecord, TrustedCheckpoints
 from claims_ledger.infra.progress import progress
 from claims_ledger.infra.seal_store import sealing_recorder
-from claims_ledger.infra.store import envelope_chain, iter_stored_events
+from claims_ledger.infra.store import envelope_chain
 from claims_ledger.projections.read_model import ReadModelMixin
 
 EVENT_STORE_SOURCE = "eventstore"
 
 
-def rebuild(ledger: Ledger, target: ReadModelMixin) -> int:
-    """Fold every stored event not yet in `target` into it; returns how many were applied."""
+REBUILD_BATCH = 1000
+
+
+def rebuild(ledger: Ledger, target: ReadModelMixin, *, batch_size: int = REBUILD_BATCH) -> int:
+    """Fold every stored event not yet in `target` into it; returns how many were applied.
+
+    One transaction per `batch_size` events, each recording the notification id it reached: a
+    rebuild stopped between batches carries on from the last one committed."""
     chain = envelope_chain(ledger)
     applied = 0
-    for notification_id, domain_event in iter_stored_events(
-        ledger, after=target.position(EVENT_STORE_SOURCE) or 0
-    ):
-        target.apply(chain.envelope(domain_event), EVENT_STORE_SOURCE, notification_id)
-        applied += 1
-    return applied
+    position = target.position(EVENT_STORE_SOURCE) or 0
+    remaining = max((ledger.recorder.max_notification_id() or 0) - position, 0)
+    with progress("rebuild", remaining) as advance:
+        while True:
+            notifications = ledger.recorder.select_notifications(
+                start=position, limit=batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return applied
+            with target.batch() as batch:
+                for notification in notifications:
+                    envelope = chain.envelope(ledger.mapper.to_domain_event(notification))
+                    batch.apply(envelope, EVENT_STORE_SOURCE, notification.id)
+            applied += len(notifications)
+            position = notifications[-1].id
+            advance(len(notifications))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ from claims_ledger.domain.seals import Seal
 from claims_ledger.infra.checkpoint_log import CheckpointWriter
 from claims_ledger.infra.codec import encode, publishable
 from claims_ledger.infra.kafka_io import producer
+from claims_ledger.infra.progress import progress
+from claims_ledger.infra.relay_lease import RelayLease
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import relay_tracking_recorder
@@ -58,6 +60,15 @@ class SealBroken(LedgerError):
         )
 
 
+BUSY_POLL_SECONDS = 0.005
+"""The first wait after a batch: the store is polled again soon while writes keep coming, and
+less and less often (doubling, up to RELAY_POLL_INTERVAL_SECONDS) while it stays quiet."""
+
+STANDBY_POLL_SECONDS = 1.0
+CATCH_UP_BATCHES = 4
+"""A backlog of more than this many batches is published under a progress bar / log lines."""
+
+
 class Relay:
     def __init__(
         self,
@@ -65,18 +76,32 @@ class Relay:
         settings: Settings,
         *,
         checkpoints: CheckpointWriter | None = None,
+        lease: RelayLease | None = None,
         **producer_overrides: Any,
     ) -> None:
         self.ledger = ledger
         self.settings = settings
         self.tracking = relay_tracking_recorder(ledger)
         self.seals = sealing_recorder(ledger)
-        self.producer = producer(settings, **producer_overrides)
+        self.producer = producer(
+            settings, **(self.producer_settings(settings) | producer_overrides)
+        )
+        self.lease = lease
         self.checkpoints = checkpoints
         self._checkpointed_at = time.monotonic()
         self._uncovered = (
             max(0, self.position() - checkpoints.covered_through()) if checkpoints else 0
         )
+
+    @staticmethod
+    def producer_settings(settings: Settings) -> dict[str, Any]:
+        """What the relay's producer adds to the shared producer settings (infra/kafka_io.py:
+        acks=all, idempotence, 256 KiB batches). Measured on the embedded broker, linger 0-20 ms
+        and batches of 16-512 KiB move throughput less than run-to-run noise (bench/)."""
+        config: dict[str, Any] = {"linger_ms": 5}
+        if settings.relay_compression != "none":
+            config["compression_type"] = settings.relay_compression
+        return config
 
     def position(self) -> int:
         return self.tracking.max_tracking_id(RELAY_POSITION) or 0
@@ -167,18 +192,61 @@ class Relay:
         raise SealBroken(aggregate_type, key[0], key[1], problem)
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
-        """Publish until stopped (or caught up); returns how many events were published."""
+        """Publish until stopped (or caught up); returns how many events were published. With
+        a lease, publish only while holding it: a standby waits here until the lease is free."""
         total = 0
+        idle_polls = 0
+        standby_logged = False
         while not stop.is_set():
-            published = self.publish_batch()
+            if not self._hold_lease():
+                if not standby_logged:
+                    log.info("relay.standby", holder=self.lease.holder if self.lease else None)
+                    standby_logged = True
+                stop.wait(STANDBY_POLL_SECONDS)
+                continue
+            if standby_logged:
+                log.info("relay.took_over", position=self.position())
+                standby_logged = False
+            published = self._catch_up(stop) if total == 0 else 0
+            published = published or self.publish_batch()
             total += published
-            if published == 0:
-                if until_caught_up:
-                    self.checkpoint_if_due(self.position(), uncovered_ok=False)
-                    break
-                self.checkpoint_if_due(self.position())
-                stop.wait(self.settings.relay_poll_interval_seconds)
+            if published:
+                idle_polls = 0
+                continue
+            if until_caught_up:
+                self.checkpoint_if_due(self.position(), uncovered_ok=False)
+                break
+            self.checkpoint_if_due(self.position())
+            stop.wait(self._idle_wait(idle_polls))
+            idle_polls += 1
         return total
+
+    def _hold_lease(self) -> bool:
+        """Take or renew the lease (renewed before every batch)."""
+        return self.lease is None or self.lease.acquire()
+
+    def _idle_wait(self, idle_polls: int) -> float:
+        return float(
+            min(self.settings.relay_poll_interval_seconds, BUSY_POLL_SECONDS * 2**idle_polls)
+        )
+
+    def _catch_up(self, stop: threading.Event) -> int:
+        """A large backlog (a first start, a takeover, a republish): published batch after
+        batch with progress shown; returns how many events."""
+        backlog = (self.ledger.recorder.max_notification_id() or 0) - self.position()
+        if backlog <= CATCH_UP_BATCHES * self.settings.relay_batch_size:
+            return 0
+        published = 0
+        with progress("relay catch-up", backlog) as advance:
+            while published < backlog and not stop.is_set() and self._hold_lease():
+                count = self.publish_batch()
+                if not count:
+                    break
+                published += count
+                advance(count)
+        return published
 
     def close(self) -> None:
         self.producer.close(timeout=10)
+        if self.lease is not None:
+            self.lease.release()

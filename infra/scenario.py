@@ -23,6 +23,7 @@ from claims_ledger.domain.clock import ScenarioClock
 from claims_ledger.domain.commands import CommandModel
 from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import CommandContext, Ledger
+from claims_ledger.infra.progress import progress
 
 log = structlog.get_logger(__name__)
 
@@ -123,27 +124,34 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
         return AppliedScenario(str(path), 0, [])
     clock = ScenarioClock(lines[0].at)
     uow = ledger.unit_of_work()
-    ledger.load_open_cases(uow)
-    touched: list[UUID] = []
+    # Lines are in time order (C-TIME-2): no line reaches a deadline due after the last one.
+    watch = ledger.deadline_watch(uow, until=lines[-1].at)
+    touched: dict[UUID, None] = {}  # in order of first touch
     case_of_line: dict[int, UUID] = {}
-    for line in lines:
-        try:
-            clock.advance_to(line.at)
-            causation_id = f"scenario:{digest[:16]}:{line.line_no}"
-            context = CommandContext(
-                recorded_at=clock.now(),
-                correlation_id=line.correlation_id or causation_id,
-                causation_id=causation_id,
-            )
-            aggregate_id = ledger.handle(line.command, context, uow)
-            # The deadline process, with the scenario clock as "now" (C-SLA-1): replays of
-            # the same file record the same breaches at the same times.
-            ledger.detect_breaches(uow, now=clock.now(), recorded_at=clock.now())
-        except LedgerError as error:
-            raise ScenarioError(str(path), line.line_no, str(error)) from None
-        case_of_line[line.line_no] = aggregate_id
-        if aggregate_id not in touched:
-            touched.append(aggregate_id)
+    with progress(f"apply {path.name}", len(lines)) as advance:
+        for line in lines:
+            try:
+                clock.advance_to(line.at)
+                causation_id = f"scenario:{digest[:16]}:{line.line_no}"
+                context = CommandContext(
+                    recorded_at=clock.now(),
+                    correlation_id=line.correlation_id or causation_id,
+                    causation_id=causation_id,
+                )
+                aggregate_id = ledger.handle(line.command, context, uow)
+                # The deadline process, with the scenario clock as "now" (C-SLA-1): replays of
+                # the same file record the same breaches at the same times. Only the deadlines
+                # that have fallen due are examined.
+                for case in uow.take_touched():
+                    watch.watch(case)
+                watch.detect_breaches(uow, now=clock.now(), recorded_at=clock.now())
+            except LedgerError as error:
+                ledger.end_watch(watch)
+                raise ScenarioError(str(path), line.line_no, str(error)) from None
+            case_of_line[line.line_no] = aggregate_id
+            touched.setdefault(aggregate_id)
+            advance(1)
+    ledger.end_watch(watch)
     uow.commit()
     for line in lines:
         log.info(
@@ -154,4 +162,4 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             case_id=str(case_of_line[line.line_no]),
             correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
         )
-    return AppliedScenario(str(path), len(lines), touched)
+    return AppliedScenario(str(path), len(lines), list(touched))

@@ -34,6 +34,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from claims_ledger.domain.envelope import AggregateTypes, UnknownAggregateType
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Key, Seal, SealChain, UnlinkedEvent, predecessor_keys
+from claims_ledger.infra.deadline_store import PostgresDeadlineIndex, SQLiteDeadlineIndex
 
 log = structlog.get_logger(__name__)
 
@@ -164,7 +165,7 @@ def _first_keys(notifications: Sequence[Notification]) -> list[UUID]:
 # -- SQLite ------------------------------------------------------------------------------------
 
 
-class SealingSQLiteRecorder(SQLiteApplicationRecorder):
+class SealingSQLiteRecorder(SQLiteDeadlineIndex, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         self.seals_table_name = _seals_table(events_table_name)
         self.backfill_table_name = _backfill_table(events_table_name)
@@ -187,6 +188,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             # Created with the seals table: what was stored before it is what a backfill seals.
             f"INSERT OR IGNORE INTO {self.backfill_table_name} VALUES "
             f"(1, (SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}), 0)",
+            *self.deadline_create_statements(),
         ]
 
     def create_table(self) -> None:
@@ -217,6 +219,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_seals(c, zip(notification_ids, seals, strict=True), or_ignore=False)
+        self.write_deadline_changes(c, kwargs)
         return notification_ids
 
     def _insert_seals(
@@ -327,7 +330,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
-class SealingPostgresRecorder(PostgresApplicationRecorder):
+class SealingPostgresRecorder(PostgresDeadlineIndex, PostgresApplicationRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
@@ -415,6 +418,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                             conn.execute(statement, prepare=False)
                     for statement in self._seal_create_statements:
                         conn.execute(statement, prepare=False)
+                    for statement in self.deadline_create_statements():
+                        conn.execute(statement, prepare=False)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._lock_key,))
         self.datastore.register_type_adapters()
@@ -444,6 +449,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             )
             ids = [r[self.pg_function_name_insert_events] for r in curs.fetchall()]
             self._insert_seals(curs, list(zip(ids, seals, strict=True)))
+            self.write_deadline_changes(curs, kwargs)
         return ids
 
     def _fetch_ids_after_insert_events(
@@ -452,6 +458,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_seals(curs, list(zip(notification_ids, kwargs["seals"], strict=True)))
+        self.write_deadline_changes(curs, kwargs)
         return notification_ids
 
     def _insert_seals(

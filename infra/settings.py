@@ -84,7 +84,18 @@ class Settings(BaseSettings):
     )
 
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_poll_interval_seconds: float = Field(default=0.2, gt=0)
+    relay_poll_interval_seconds: float = Field(
+        default=0.2, gt=0, description="Longest wait between polls of an idle event store."
+    )
+    relay_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="SQLite: how long the active relay's lease lasts unless renewed (each "
+        "batch); a standby relay takes over when it expires.",
+    )
+    relay_compression: Literal["none", "gzip"] = Field(
+        default="none", description="Compression of the relay's Kafka batches."
+    )
 
     ledger_snapshot_interval: int = Field(
         default=50,

@@ -20,6 +20,7 @@ from eventsourcing.utils import Environment
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.codec import AGGREGATE_TYPES, EnvelopeChain
+from claims_ledger.infra.deadline_store import backfill_deadline_index
 from claims_ledger.infra.errors import NoLedgerHere
 from claims_ledger.infra.keystore import KEYS_FILE, KeyStore, PostgresKeyStore, SQLiteKeyStore
 from claims_ledger.infra.privacy import KeyStoreBoundary
@@ -41,6 +42,7 @@ def build_ledger(settings: Settings) -> Ledger:
         ledger = Ledger(env=env, calendar=settings.calendar())
         ledger.personal_data = KeyStoreBoundary(open_key_store(settings))
     backfill_seals(ledger)
+    backfill_deadline_index(ledger)
     return ledger
 
 

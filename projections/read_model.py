@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,8 +21,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent
+from claims_ledger.domain.envelope import PublishedEvent
 from claims_ledger.projections.assistance_cases import ASSISTANCE_CASES, AssistanceCaseRow
+from claims_ledger.projections.batch import ChainBroken, ReadModelBatch
 from claims_ledger.projections.claims import (
     CALCULATIONS,
     DOCUMENTS,
@@ -35,23 +36,21 @@ from claims_ledger.projections.claims import (
 )
 from claims_ledger.projections.complaint_status import STATUS, ComplaintStatus
 from claims_ledger.projections.deadlines import DEADLINES, DeadlineRow
-from claims_ledger.projections.dispatch import Load
 from claims_ledger.projections.event_log import EVENTS, EventRow
-from claims_ledger.projections.folds import TABLE_OF_ROW, TABLES, fold
+from claims_ledger.projections.folds import TABLES
 from claims_ledger.projections.tables import Table
 from claims_ledger.projections.travel_claims import TRAVEL_CLAIMS, TravelClaimRow
 
 R = TypeVar("R")
 
 
+__all__ = ["ApplyResult", "ChainBroken", "PostgresReadModel", "ReadModelMixin", "SQLiteReadModel"]
+
+
 class ApplyResult(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     """Same aggregate id and version as an event already applied: skipped, position kept."""
-
-
-class ChainBroken(ValueError):
-    """An event does not follow the last applied event of its aggregate."""
 
 
 def _table_statements(prefix: str) -> list[str]:
@@ -83,60 +82,32 @@ class ReadModelMixin:
         with self.datastore.transaction(commit=False) as c:
             return self._max_tracking_id(self.prefix + source, c)
 
+    @contextmanager
+    def batch(self) -> Iterator[ReadModelBatch]:
+        """Fold many events in one transaction: yields a batch to `apply` and `skip` them on;
+        its rows and positions are written, and committed, when the block ends (nothing of it
+        when the block raises, or when one of its positions was already applied: the
+        library's IntegrityError)."""
+        with self._transaction() as c:
+            batch = ReadModelBatch(self, c)
+            yield batch
+            batch.flush()
+
     def apply(self, event: PublishedEvent, source: str, position: int) -> ApplyResult:
         """Fold one event into every table and record `position` for `source`, atomically.
 
         Raises ChainBroken (and stores nothing) when the event skips a version or its
         prev_hash is not the hash of the version before it.
         """
-        with self._transaction() as c:
-            self._insert_tracking(c, Tracking(self.prefix + source, position))
-            c.execute(
-                self._sql(
-                    f"SELECT version, hash FROM {self.prefix}{EVENTS.name} "
-                    "WHERE aggregate_id = %(id)s ORDER BY version DESC LIMIT 1"
-                ),
-                {"id": str(event.aggregate_id)},
-            )
-            last = c.fetchone()
-            last_version, last_hash = (last["version"], last["hash"]) if last else (0, GENESIS_HASH)
-            if event.version <= last_version:
-                return ApplyResult.DUPLICATE
-            if event.version != last_version + 1:
-                raise ChainBroken(
-                    f"version gap for {event.aggregate_id}: got v{event.version}, "
-                    f"expected v{last_version + 1}"
-                )
-            if event.prev_hash != last_hash:
-                raise ChainBroken(
-                    f"hash chain broken for {event.aggregate_id} v{event.version}: prev_hash "
-                    f"{event.prev_hash[:12]}… is not the hash of v{last_version}"
-                )
-            for row in fold(event, self._loader(c)):
-                self._upsert(c, row)
-            return ApplyResult.APPLIED
+        with self.batch() as batch:
+            return batch.apply(event, source, position)
 
     def skip(self, source: str, position: int) -> None:
         """Record a position without applying anything (a dead-lettered message)."""
-        with self._transaction() as c:
-            self._insert_tracking(c, Tracking(self.prefix + source, position))
+        with self.batch() as batch:
+            batch.skip(source, position)
 
     # -- SQL helpers -----------------------------------------------------------------------
-
-    def _loader(self, c: Any) -> Load:
-        """What the folds read current rows through: this transaction's view of the tables."""
-        prefix = self.prefix
-
-        def load(table: Table[R], key: Mapping[str, Any]) -> R | None:
-            c.execute(self._sql(table.select_by_key_statement(prefix)), key)
-            record = c.fetchone()
-            return None if record is None else table.from_db(record)
-
-        return load
-
-    def _upsert(self, c: Any, row: object) -> None:
-        table = TABLE_OF_ROW[type(row)]
-        c.execute(self._sql(table.upsert_statement(self.prefix)), table.to_db(row))
 
     def _select_all(
         self,

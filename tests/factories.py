@@ -61,3 +61,22 @@ def complaint_lifecycle(
             command(name, complaint=reference, occurred_at=at, **extra),
             context(at + timedelta(minutes=5), tag=f"{reference}:{i}"),
         )
+
+
+def store_complaints(ledger: Ledger, first: int, count: int) -> int:
+    """`count` oral complaints through their whole flow (8 events each)."""
+    uow = ledger.unit_of_work()
+    for n in range(first, first + count):
+        reference = f"CMP-{n:05}"
+        for i, name in enumerate(ORAL_FLOW):
+            at = T0 + timedelta(minutes=n, seconds=i)
+            fields = {"form": "oral"} if name == "ReceiveComplaint" else {}
+            ledger.handle(
+                command(name, complaint=reference, occurred_at=at, **fields),
+                context(at, tag=reference),
+                uow,
+            )
+        if n % 20 == 0:
+            uow.commit()
+    uow.commit()
+    return ledger.recorder.max_notification_id() or 0

@@ -161,14 +161,19 @@ def relay(
     from claims_ledger.infra.checkpoint_log import checkpoint_writer
     from claims_ledger.infra.kafka_io import ensure_topics
     from claims_ledger.infra.relay import Relay
+    from claims_ledger.infra.relay_lease import relay_lease
 
     session = for_writing()
     _require_kafka(session.settings, "the relay")
     stop = Stop().install()
     ensure_topics(session.settings)  # fails fast when the cluster does not answer
     ledger = session.ledger()
+    # One relay publishes at a time; another started beside it waits as a standby.
     the_relay = Relay(
-        ledger, session.settings, checkpoints=checkpoint_writer(ledger, session.settings)
+        ledger,
+        session.settings,
+        checkpoints=checkpoint_writer(ledger, session.settings),
+        lease=relay_lease(ledger, session.settings),
     )
     try:
         published = the_relay.run(stop.event, until_caught_up=until_caught_up)

@@ -57,6 +57,8 @@ def relay_process(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
         "RELAY_BATCH_SIZE": str(settings.relay_batch_size),
+        # A relay killed keeps its lease until it expires; the next one waits that long.
+        "RELAY_LEASE_SECONDS": str(settings.relay_lease_seconds),
         "LOG_LEVEL": "warning",
     }
     return subprocess.Popen(
@@ -72,7 +74,11 @@ def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
 ) -> None:
     # arrange
     settings = sqlite_settings.model_copy(
-        update={"kafka_bootstrap_servers": kafka_bootstrap, "relay_batch_size": 10}
+        update={
+            "kafka_bootstrap_servers": kafka_bootstrap,
+            "relay_batch_size": 10,
+            "relay_lease_seconds": 1.0,
+        }
     )
     ensure_topics(settings)
     stored = store_2000_events(settings)
