@@ -330,9 +330,9 @@ class TravelClaim(HoldsPersonalData, SectionSettlement, Aggregate):
                 "TR-A-1", "a ground belongs to a cancellation (A) or early-return (D) claim"
             )
         findings: list[str] = []
-        for section in ground_sections:
-            assert ground is not None
-            findings += check_ground(ground, section, trip_start)
+        if ground is not None:  # TR-A-1: a cancellation or early return states its ground (above)
+            for section in ground_sections:
+                findings += check_ground(ground, section, trip_start)
         required: dict[str, list[str]] = {}
         for claimed in sections:
             required[claimed.section] = _required_for(claimed, ground, provenance.occurred_at)
