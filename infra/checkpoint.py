@@ -409,6 +409,11 @@ class CheckpointSigner:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A raw Ed25519 signature of `data` (the relay's message signatures use it, with
+        their own domain-separation prefix: infra/message_signing.py)."""
+        return self._private.sign(data)
+
     def sign_note(self, text: str) -> str:
         """A signed note of `text` (which must end with a newline) with one signature."""
         if not text.endswith("\n") or any(c < " " and c != "\n" for c in text):

@@ -130,6 +130,13 @@ class Settings(BaseSettings):
         "<data folder>/checkpoints. Keep a copy where whoever can write the store cannot.",
     )
 
+    ledger_public_key: str | None = Field(
+        default=None,
+        description="The ledger's public key (a vkey, or a file holding a vkey or a PEM public "
+        "key) that a consumer checks every message's signature against; default: the public "
+        "half of the signing key (configured or generated in the data folder).",
+    )
+
     cipher_key: SecretStr | None = Field(
         default=None, description="AES key (base64) to encrypt personal data at rest."
     )
