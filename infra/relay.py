@@ -33,9 +33,10 @@ from claims_ledger.domain.envelope import PublishedEvent, envelope_of
 from claims_ledger.domain.errors import LedgerError
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Seal
-from claims_ledger.infra.checkpoint_log import CheckpointWriter
+from claims_ledger.infra.checkpoint_log import CheckpointWriter, signing_key
 from claims_ledger.infra.codec import encode, publishable
 from claims_ledger.infra.kafka_io import producer
+from claims_ledger.infra.message_signing import MessageSigner
 from claims_ledger.infra.progress import progress
 from claims_ledger.infra.relay_lease import RelayLease
 from claims_ledger.infra.seal_store import sealing_recorder
@@ -88,6 +89,10 @@ class Relay:
         )
         self.lease = lease
         self.checkpoints = checkpoints
+        # Every message is signed with the ledger's key (infra/message_signing.py): the
+        # checkpoint writer's, else the configured or generated one.
+        self.signer = MessageSigner(checkpoints.signer if checkpoints else signing_key(settings))
+        self.epoch = 0
         self._checkpointed_at = time.monotonic()
         self._uncovered = (
             max(0, self.position() - checkpoints.covered_through()) if checkpoints else 0
@@ -127,6 +132,7 @@ class Relay:
                     headers=[
                         ("event_type", published.event_type.encode()),
                         ("schema_version", str(published.schema_version).encode()),
+                        *self.signer.headers(published.hash, self.epoch),
                     ],
                 )
             )
