@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from claims_ledger.infra.checkpoint import CheckpointSigner, NoteVerifier
+from claims_ledger.infra.settings import Settings
 
 SIGNATURE_HEADER = "ledger.signature"
 KEY_ID_HEADER = "ledger.key_id"
@@ -94,3 +95,15 @@ def epoch_of(headers: Headers | None) -> int | None:
         return int(value.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def message_verifier(settings: Settings) -> MessageVerifier:
+    """The consumer's check: LEDGER_PUBLIC_KEY (a vkey or a key file), else the public half of
+    the ledger's signing key (configured, or the demo key in the data folder)."""
+    from claims_ledger.infra.checkpoint_log import read_public_key, signing_key
+
+    if settings.ledger_public_key:
+        return MessageVerifier(
+            read_public_key(settings.ledger_public_key, settings.checkpoint_origin)
+        )
+    return MessageVerifier(signing_key(settings).verifier)

@@ -17,10 +17,21 @@ The relay computes no hash chain: it publishes each event with the seal stored w
 (`prev_hash`, `hash`), after checking that the envelope it builds from the stored event hashes
 to that seal. An event altered after it was stored, or stored without a seal, stops the relay
 with an error naming it; nothing of its batch is published.
+
+Every message is signed (infra/message_signing.py) and carries the relay's log epoch. The relay
+keeps a book (infra/relay_book.py) of the next offset it has had acknowledged on each partition;
+at start, every RELAY_TOPIC_CHECK_SECONDS and after any Kafka error it compares the topics' end
+offsets with the book. A topic that lost messages (the embedded broker restarted and kept
+nothing, a topic was deleted) is healed from the store: topics recreated, epoch raised, every
+event republished, and the log says so. While the broker is unreachable the relay records
+nothing, rebuilds its producer and retries with a growing pause (up to
+RELAY_RETRY_MAX_SECONDS); it never exits for it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 from typing import Any
@@ -28,6 +39,8 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.persistence import Notification, Tracking
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError, OffsetOutOfRangeError
 
 from claims_ledger.domain.envelope import PublishedEvent, envelope_of
 from claims_ledger.domain.errors import LedgerError
@@ -35,9 +48,10 @@ from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Seal
 from claims_ledger.infra.checkpoint_log import CheckpointWriter, signing_key
 from claims_ledger.infra.codec import encode, publishable
-from claims_ledger.infra.kafka_io import producer
+from claims_ledger.infra.kafka_io import ensure_topics, producer
 from claims_ledger.infra.message_signing import MessageSigner
 from claims_ledger.infra.progress import progress
+from claims_ledger.infra.relay_book import RELAY_POSITION, RelayBook, position_name
 from claims_ledger.infra.relay_lease import RelayLease
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.settings import Settings
@@ -45,7 +59,7 @@ from claims_ledger.infra.store import relay_tracking_recorder
 
 log = structlog.get_logger(__name__)
 
-RELAY_POSITION = "relay"
+__all__ = ["RELAY_POSITION", "Relay", "SealBroken"]
 
 
 class SealBroken(LedgerError):
@@ -66,6 +80,8 @@ BUSY_POLL_SECONDS = 0.005
 less and less often (doubling, up to RELAY_POLL_INTERVAL_SECONDS) while it stays quiet."""
 
 STANDBY_POLL_SECONDS = 1.0
+READ_BACK_SECONDS = 3.0
+"""How long the relay waits to read back the last message it published on a partition."""
 CATCH_UP_BATCHES = 4
 """A backlog of more than this many batches is published under a progress bar / log lines."""
 
@@ -84,15 +100,17 @@ class Relay:
         self.settings = settings
         self.tracking = relay_tracking_recorder(ledger)
         self.seals = sealing_recorder(ledger)
-        self.producer = producer(
-            settings, **(self.producer_settings(settings) | producer_overrides)
-        )
+        self._producer_config = self.producer_settings(settings) | producer_overrides
+        self.producer = producer(settings, **self._producer_config)
+        self.book = RelayBook(ledger)
+        self._end_offsets: KafkaConsumer | None = None
+        self._checked_at = float("-inf")
         self.lease = lease
         self.checkpoints = checkpoints
         # Every message is signed with the ledger's key (infra/message_signing.py): the
         # checkpoint writer's, else the configured or generated one.
         self.signer = MessageSigner(checkpoints.signer if checkpoints else signing_key(settings))
-        self.epoch = 0
+        self.epoch = self.book.epoch()
         self._checkpointed_at = time.monotonic()
         self._uncovered = (
             max(0, self.position() - checkpoints.covered_through()) if checkpoints else 0
@@ -103,13 +121,20 @@ class Relay:
         """What the relay's producer adds to the shared producer settings (infra/kafka_io.py:
         acks=all, idempotence, 256 KiB batches). Measured on the embedded broker, linger 0-20 ms
         and batches of 16-512 KiB move throughput less than run-to-run noise (bench/)."""
-        config: dict[str, Any] = {"linger_ms": 5}
+        config: dict[str, Any] = {
+            "linger_ms": 5,
+            # A broker that went away fails a send within seconds, not minutes: the relay then
+            # rebuilds its producer and retries the batch (its position is not recorded).
+            "max_block_ms": 10_000,
+            "request_timeout_ms": 10_000,
+            "delivery_timeout_ms": 20_000,
+        }
         if settings.relay_compression != "none":
             config["compression_type"] = settings.relay_compression
         return config
 
     def position(self) -> int:
-        return self.tracking.max_tracking_id(RELAY_POSITION) or 0
+        return self.tracking.max_tracking_id(position_name(self.epoch)) or 0
 
     def publish_batch(self) -> int:
         """Publish the next batch; returns how many events were published (0: caught up)."""
@@ -137,11 +162,16 @@ class Relay:
                 )
             )
         self.producer.flush()
-        for future in futures:
-            future.get(timeout=60)  # raises if any send was not acknowledged
+        acknowledged: dict[tuple[str, int], tuple[int, str]] = {}
+        for published, future in zip(envelopes, futures, strict=True):
+            metadata = future.get(timeout=60)  # raises if any send was not acknowledged
+            where = (metadata.topic, metadata.partition)
+            if metadata.offset + 1 > acknowledged.get(where, (0, ""))[0]:
+                acknowledged[where] = (metadata.offset + 1, published.hash)
         last = notifications[-1].id
-        self.tracking.insert_tracking(Tracking(RELAY_POSITION, last))
-        log.info("relay.published", count=len(notifications), position=last)
+        self.book.record(acknowledged)
+        self.tracking.insert_tracking(Tracking(position_name(self.epoch), last))
+        log.info("relay.published", count=len(notifications), position=last, epoch=self.epoch)
         self._uncovered += len(notifications)
         self.checkpoint_if_due(last)
         return len(notifications)
@@ -199,9 +229,11 @@ class Relay:
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> int:
         """Publish until stopped (or caught up); returns how many events were published. With
-        a lease, publish only while holding it: a standby waits here until the lease is free."""
+        a lease, publish only while holding it: a standby waits here until the lease is free.
+        A Kafka error never ends the run: the batch is retried once the broker answers."""
         total = 0
         idle_polls = 0
+        failures = 0
         standby_logged = False
         while not stop.is_set():
             if not self._hold_lease():
@@ -213,8 +245,28 @@ class Relay:
             if standby_logged:
                 log.info("relay.took_over", position=self.position())
                 standby_logged = False
-            published = self._catch_up(stop) if total == 0 else 0
-            published = published or self.publish_batch()
+            try:
+                healed = self.heal_if_due(force=failures > 0)
+                published = self._catch_up(stop) if total == 0 or healed else 0
+                published = published or self.publish_batch()
+            except KafkaError as error:
+                failures += 1
+                pause = min(
+                    self.settings.relay_retry_max_seconds, BUSY_POLL_SECONDS * 40 * 2**failures
+                )
+                log.warning(
+                    "relay.kafka_unavailable",
+                    error=f"{type(error).__name__}: {error}",
+                    attempt=failures,
+                    retry_in_seconds=round(pause, 2),
+                    position=self.position(),
+                )
+                self._rebuild_producer()
+                stop.wait(pause)
+                continue
+            if failures:
+                log.info("relay.kafka_back", attempts=failures, position=self.position())
+                failures = 0
             total += published
             if published:
                 idle_polls = 0
@@ -226,6 +278,102 @@ class Relay:
             stop.wait(self._idle_wait(idle_polls))
             idle_polls += 1
         return total
+
+    # -- healing a log that lost messages ---------------------------------------------------
+
+    def heal_if_due(self, *, force: bool = False) -> bool:
+        """Compare the topics with the book (every RELAY_TOPIC_CHECK_SECONDS, or now); when
+        one lost messages, republish the store under a new epoch. True when it did."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.settings.relay_topic_check_seconds:
+            return False
+        self._checked_at = now
+        losses = self.lost_messages()
+        if not losses:
+            return False
+        for (topic, partition), (next_offset, why) in sorted(losses.items()):
+            log.warning(
+                "relay.topic_lost_messages",
+                topic=topic,
+                partition=partition,
+                offset=next_offset - 1,
+                found=why,
+            )
+        ensure_topics(self.settings)
+        self.epoch = self.book.new_epoch()
+        stored = self.ledger.recorder.max_notification_id() or 0
+        log.warning(
+            "relay.republishing",
+            events=stored,
+            epoch=self.epoch,
+            reason="the topics hold less than the relay had published; the event store is the "
+            "truth",
+        )
+        self._rebuild_producer()
+        return True
+
+    def lost_messages(self) -> dict[tuple[str, int], tuple[int, str]]:
+        """Partitions that no longer hold, just before the next offset the relay recorded,
+        the message it had acknowledged there: (topic, partition) -> (that offset, why)."""
+        recorded = self.book.offsets()
+        if not recorded:
+            return {}
+        client = self._offsets_client()
+        existing = client.topics()
+        losses: dict[tuple[str, int], tuple[int, str]] = {}
+        for (topic, partition), (next_offset, seal) in sorted(recorded.items()):
+            if topic not in existing:
+                losses[(topic, partition)] = (next_offset, "the topic is gone")
+                continue
+            found = self._read_back(client, TopicPartition(topic, partition), next_offset - 1)
+            if found != seal:
+                losses[(topic, partition)] = (
+                    next_offset,
+                    "no message there" if found is None else f"another message there ({found})",
+                )
+        return losses
+
+    @staticmethod
+    def _read_back(client: KafkaConsumer, tp: TopicPartition, offset: int) -> str | None:
+        """The seal hash of the message at `offset`, or None when the partition has none."""
+        client.assign([tp])
+        client.seek(tp, offset)
+        deadline = time.monotonic() + READ_BACK_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                records = client.poll(timeout_ms=500, max_records=1).get(tp, [])
+            except OffsetOutOfRangeError:
+                return None
+            if records:
+                record = records[0]
+                if record.offset != offset:
+                    return None
+                try:
+                    return str(json.loads(record.value)["hash"])
+                except (ValueError, KeyError, TypeError):
+                    return "not a ledger message"
+        return None
+
+    def _offsets_client(self) -> KafkaConsumer:
+        if self._end_offsets is None:
+            self._end_offsets = KafkaConsumer(
+                **self.settings.kafka_client_config(),
+                client_id="claims-ledger-relay-check",
+                enable_auto_commit=False,
+                auto_offset_reset="none",
+                request_timeout_ms=10_000,
+            )
+        return self._end_offsets
+
+    def _rebuild_producer(self) -> None:
+        """A broker that restarted may not know this producer's id: start a new one."""
+        with contextlib.suppress(KafkaError):
+            self.producer.close(timeout=0)
+        if self._end_offsets is not None:
+            with contextlib.suppress(KafkaError):
+                self._end_offsets.close()
+            self._end_offsets = None
+        self.producer = producer(self.settings, **self._producer_config)
 
     def _hold_lease(self) -> bool:
         """Take or renew the lease (renewed before every batch)."""
@@ -253,6 +401,8 @@ class Relay:
         return published
 
     def close(self) -> None:
+        if self._end_offsets is not None:
+            self._end_offsets.close()
         self.producer.close(timeout=10)
         if self.lease is not None:
             self.lease.release()

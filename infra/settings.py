@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         description="SQLite: how long the active relay's lease lasts unless renewed (each "
         "batch); a standby relay takes over when it expires.",
     )
+    relay_topic_check_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the relay compares the topics' end offsets with what it had "
+        "published there (a topic that lost messages is republished from the store).",
+    )
+    relay_retry_max_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="The longest pause between the relay's attempts while Kafka is unreachable.",
+    )
     relay_compression: Literal["none", "gzip"] = Field(
         default="none", description="Compression of the relay's Kafka batches."
     )

@@ -49,6 +49,7 @@ class ReadModelBatch:
         self._dirty: dict[tuple[Any, ...], tuple[Table[Any], Any]] = {}
         self._heads: dict[str, tuple[int, str]] = {}
         self._positions: dict[str, tuple[int, int]] = {}
+        self._sources: dict[str, tuple[int, int, int, str]] = {}
         self.applied: list[PublishedEvent] = []
 
     # -- the fold's reads, from memory once read ---------------------------------------------
@@ -92,6 +93,14 @@ class ReadModelBatch:
         aggregate_id = str(event.aggregate_id)
         last_version, last_hash = self._head(aggregate_id)
         if event.version <= last_version:
+            applied_hash = last_hash if event.version == last_version else None
+            if applied_hash is None:
+                applied_hash = self._applied_hash(aggregate_id, event.version)
+            if applied_hash is not None and applied_hash != event.hash:
+                raise ChainBroken(
+                    f"conflicts with the applied {event.aggregate_id} v{event.version}: hash "
+                    f"{event.hash[:12]}… where {applied_hash[:12]}… was applied"
+                )
             self.skip(source, position)
             return ApplyResult.DUPLICATE
         if event.version != last_version + 1:
@@ -115,10 +124,29 @@ class ReadModelBatch:
         self.applied.append(event)
         return ApplyResult.APPLIED
 
+    def _applied_hash(self, aggregate_id: str, version: int) -> str | None:
+        self._c.execute(
+            self._store._sql(
+                f"SELECT hash FROM {self._store.prefix}{EVENTS.name} "
+                "WHERE aggregate_id = %(id)s AND version = %(v)s"
+            ),
+            {"id": aggregate_id, "v": version},
+        )
+        row = self._c.fetchone()
+        return None if row is None else str(row["hash"])
+
     def skip(self, source: str, position: int) -> None:
         """Record a position without applying anything (a dead-lettered message)."""
         first, _ = self._positions.get(source, (position, position))
         self._positions[source] = (first, position)
+
+    def record_source(
+        self, source: str, *, generation: int, epoch: int, next_offset: int, last_digest: str
+    ) -> None:
+        """What a consumer knows of a Kafka partition, written with the batch: the generation
+        of its positions (raised each time it rereads a replaced log from the start), the
+        relay epoch it last saw, and the digest of the message just before `next_offset`."""
+        self._sources[source] = (generation, epoch, next_offset, last_digest)
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -138,3 +166,18 @@ class ReadModelBatch:
             if last != first:
                 self._store._insert_tracking(self._c, Tracking(name, last))
         self._positions.clear()
+        if self._sources:
+            self._c.executemany(
+                self._store._sql(
+                    f"INSERT INTO {self._store.prefix}kafka_sources "
+                    "(source, generation, epoch, next_offset, last_digest) VALUES "
+                    "(%(s)s, %(g)s, %(e)s, %(o)s, %(d)s) ON CONFLICT (source) DO UPDATE SET "
+                    "generation = excluded.generation, epoch = excluded.epoch, "
+                    "next_offset = excluded.next_offset, last_digest = excluded.last_digest"
+                ),
+                [
+                    {"s": source, "g": g, "e": e, "o": o, "d": d}
+                    for source, (g, e, o, d) in self._sources.items()
+                ],
+            )
+            self._sources.clear()

@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.persistence import Tracking
@@ -44,7 +45,14 @@ from claims_ledger.projections.travel_claims import TRAVEL_CLAIMS, TravelClaimRo
 R = TypeVar("R")
 
 
-__all__ = ["ApplyResult", "ChainBroken", "PostgresReadModel", "ReadModelMixin", "SQLiteReadModel"]
+__all__ = [
+    "ApplyResult",
+    "ChainBroken",
+    "PostgresReadModel",
+    "ReadModelMixin",
+    "SQLiteReadModel",
+    "SourceState",
+]
 
 
 class ApplyResult(enum.StrEnum):
@@ -54,7 +62,27 @@ class ApplyResult(enum.StrEnum):
 
 
 def _table_statements(prefix: str) -> list[str]:
-    return [table.create_statement(prefix) for table in TABLES]
+    return [
+        *(table.create_statement(prefix) for table in TABLES),
+        # Not a read model: what the consumers know of each Kafka partition they read.
+        f"CREATE TABLE IF NOT EXISTS {prefix}kafka_sources (source TEXT PRIMARY KEY, "
+        "generation INTEGER NOT NULL, epoch INTEGER NOT NULL, next_offset BIGINT NOT NULL, "
+        "last_digest TEXT NOT NULL)",
+    ]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A consumer's record of one Kafka partition (see ReadModelBatch.record_source)."""
+
+    generation: int = 0
+    epoch: int = 0
+    next_offset: int = 0
+    last_digest: str = ""
+
+    def tracking_name(self, source: str) -> str:
+        """Positions of generation 0 keep the name they had before generations existed."""
+        return source if self.generation == 0 else f"{source}#g{self.generation}"
 
 
 class ReadModelMixin:
@@ -76,6 +104,22 @@ class ReadModelMixin:
     def _transaction(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=True) as c:
             yield c
+
+    def source_state(self, source: str) -> SourceState:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(
+                    f"SELECT generation, epoch, next_offset, last_digest FROM "
+                    f"{self.prefix}kafka_sources WHERE source = %(s)s"
+                ),
+                {"s": source},
+            )
+            row = c.fetchone()
+        if row is None:
+            return SourceState()
+        return SourceState(
+            int(row["generation"]), int(row["epoch"]), int(row["next_offset"]), row["last_digest"]
+        )
 
     def position(self, source: str) -> int | None:
         """The last position applied from a source (a Kafka partition, the event store)."""
@@ -184,6 +228,7 @@ class ReadModelMixin:
                 self._sql(f"DELETE FROM {tracking} WHERE application_name LIKE %(prefix)s"),
                 {"prefix": self.prefix + "%"},
             )
+            c.execute(self._sql(f"DELETE FROM {self.prefix}kafka_sources"))
 
     def replace(self, other: ReadModelMixin) -> None:
         """Put this read model's rows in place of `other`'s, every table in one transaction

@@ -11,8 +11,8 @@ from prometheus_client.registry import Collector
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.audit import EVENT_STORE_SOURCE
-from claims_ledger.infra.relay import RELAY_POSITION
-from claims_ledger.infra.store import ReadModel, relay_tracking_recorder
+from claims_ledger.infra.relay_book import relay_position
+from claims_ledger.infra.store import ReadModel
 
 
 class PipelineCollector(Collector):
@@ -27,7 +27,7 @@ class PipelineCollector(Collector):
         try:
             ledger, read_model = self._ledger(), self._read_model()
             stored = ledger.recorder.max_notification_id() or 0
-            relay = relay_tracking_recorder(ledger).max_tracking_id(RELAY_POSITION) or 0
+            relay = relay_position(ledger)
             applied = read_model.event_count()
             rebuilt = read_model.position(EVENT_STORE_SOURCE) or 0
         except Exception:  # a scrape must not fail because a store is down: /healthz says so

@@ -13,8 +13,10 @@ from kafka import KafkaProducer
 from claims_ledger.consumers.read_model_consumer import ReadModelConsumer
 from claims_ledger.domain.complaints.complaint import complaint_id
 from claims_ledger.infra.audit import rebuild, verify
+from claims_ledger.infra.checkpoint_log import signing_key
 from claims_ledger.infra.codec import encode
 from claims_ledger.infra.kafka_io import ensure_topics
+from claims_ledger.infra.message_signing import MessageSigner
 from claims_ledger.infra.relay import Relay
 from claims_ledger.infra.runtime import (
     publish_and_consume,
@@ -126,14 +128,15 @@ def test_malformed_and_schema_invalid_messages_go_to_the_dead_letter_topic(
     invalid = good[0].model_dump(mode="json") | {"version": 0, "sneaky": True}
     topic = settings.topic("complaint")
     key = str(good[0].aggregate_id).encode()
+    signer = MessageSigner(signing_key(settings))  # the ledger's own key: its relay's messages
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
-    for value in (
-        encode(good[0]),
-        b"\x00not json at all",
-        json.dumps(invalid).encode(),
-        encode(good[1]),
+    for value, headers in (
+        (encode(good[0]), signer.headers(good[0].hash, 0)),
+        (b"\x00not json at all", []),
+        (json.dumps(invalid).encode(), signer.headers(good[0].hash, 0)),
+        (encode(good[1]), signer.headers(good[1].hash, 0)),
     ):
-        producer.send(topic, key=key, value=value).get(timeout=30)
+        producer.send(topic, key=key, value=value, headers=headers).get(timeout=30)
     producer.close()
     read_model = open_read_model(settings)
     consumer: ReadModelConsumer = read_model_consumer(settings, read_model)
