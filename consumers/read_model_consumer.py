@@ -139,6 +139,7 @@ class ReadModelConsumer:
         self._last_lag_log = 0.0
         self._verified_at = time.monotonic()
         self._states: dict[TopicPartition, SourceState] = {}
+        self._pending: list[tuple[Any, Any, int, str, list[tuple[str, bytes]]]] = []
         self._verify: dict[TopicPartition, int] = {}
         """Partitions sought to just before their stored offset: the offset to read back."""
 
@@ -208,12 +209,15 @@ class ReadModelConsumer:
             self._verify_if_idle()
             self._log_lag()
             return 0
+        self._pending = []
         try:
             with self.read_model.batch() as batch:
                 results = [self._handle(batch, message) for message in messages]
                 for tp, tp_messages in batches.items():
                     if tp_messages:
                         self._record_source(batch, tp, tp_messages[-1])
+                # every dead letter acknowledged before the batch's positions are committed
+                self._flush_dead_letters()
         except IntegrityError:
             # The database already holds one of these positions: another member applied it
             # (a rebalance moved the partition). Nothing of this batch was stored; carry on
@@ -357,6 +361,8 @@ class ReadModelConsumer:
             ("dlq.source.partition", str(message.partition).encode()),
             ("dlq.source.offset", str(message.offset).encode()),
             ("dlq.consumer.group", self.group_id.encode()),
+            # the message's own headers follow, as they came (its signature among them)
+            *((k, v) for k, v in (message.headers or ()) if not k.startswith("dlq.")),
         ]
         value = message.value
         key = message.key
@@ -364,16 +370,12 @@ class ReadModelConsumer:
             value, key = self._reference(message, size, reason), None
             headers.append(("dlq.by_reference", b"true"))
         try:
-            self.dead_letters.send(
+            future = self.dead_letters.send(
                 self.dead_letter_topic, key=key, value=value, headers=headers
-            ).get(timeout=60)
+            )
         except MessageSizeTooLargeError:
-            headers.append(("dlq.by_reference", b"true"))
-            self.dead_letters.send(
-                self.dead_letter_topic,
-                value=self._reference(message, size, reason),
-                headers=headers,
-            ).get(timeout=60)
+            future = self._send_reference(message, size, reason, headers)
+        self._pending.append((future, message, size, reason, headers))
         self.dead_lettered += 1
         log.warning(
             "consumer.dead_lettered",
@@ -383,6 +385,28 @@ class ReadModelConsumer:
             size=size,
             reason=reason,
         )
+
+    def _send_reference(
+        self, message: Any, size: int, reason: str, headers: list[tuple[str, bytes]]
+    ) -> Any:
+        return self.dead_letters.send(
+            self.dead_letter_topic,
+            value=self._reference(message, size, reason),
+            headers=[*headers, ("dlq.by_reference", b"true")],
+        )
+
+    def _flush_dead_letters(self) -> None:
+        """Wait for every dead letter of the batch; raises KafkaError when one was not
+        written (the batch is then not committed, and read again)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        self.dead_letters.flush(timeout=60)
+        for future, message, size, reason, headers in pending:
+            try:
+                future.get(timeout=60)
+            except MessageSizeTooLargeError:  # refused by the broker: record it by reference
+                self._send_reference(message, size, reason, headers).get(timeout=60)
 
     @staticmethod
     def _reference(message: Any, size: int, reason: str) -> bytes:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
@@ -42,7 +43,7 @@ def position_name(epoch: int) -> str:
 class RelayBook:
     """Epoch and acknowledged offsets, on SQLite or PostgreSQL (the event store's database)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, *, create: bool = True) -> None:
         datastore = getattr(ledger.recorder, "datastore", None)
         if isinstance(datastore, PostgresDatastore):
             self._dialect: _Dialect = _Postgres(datastore)
@@ -50,7 +51,8 @@ class RelayBook:
             self._dialect = _SQLite(datastore)
         else:
             self._dialect = _Memory()
-        self._dialect.create()
+        if create:
+            self._dialect.create()
 
     def epoch(self) -> int:
         return self._dialect.epoch()
@@ -238,6 +240,10 @@ class _Postgres(_Dialect):
 
 
 def relay_position(ledger: Ledger) -> int:
-    """How far the relay has published in its current epoch (a notification id)."""
-    epoch = RelayBook(ledger).epoch()
+    """How far the relay has published in its current epoch (a notification id); reads only
+    (a store no relay has opened yet is at epoch 0)."""
+    try:
+        epoch = RelayBook(ledger, create=False).epoch()
+    except PersistenceError:  # no book yet
+        epoch = 0
     return ledger.factory.tracking_recorder().max_tracking_id(position_name(epoch)) or 0

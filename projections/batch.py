@@ -50,6 +50,7 @@ class ReadModelBatch:
         self._heads: dict[str, tuple[int, str]] = {}
         self._positions: dict[str, tuple[int, int]] = {}
         self._sources: dict[str, tuple[int, int, int, str]] = {}
+        self._applied_hashes: dict[tuple[str, int], str] = {}
         self.applied: list[PublishedEvent] = []
 
     # -- the fold's reads, from memory once read ---------------------------------------------
@@ -120,11 +121,15 @@ class ReadModelBatch:
             self._rows[cache_key] = row
             self._dirty[cache_key] = (table, row)
         self._heads[aggregate_id] = (event.version, event.hash)
+        self._applied_hashes[(aggregate_id, event.version)] = event.hash
         self.skip(source, position)
         self.applied.append(event)
         return ApplyResult.APPLIED
 
     def _applied_hash(self, aggregate_id: str, version: int) -> str | None:
+        in_batch = self._applied_hashes.get((aggregate_id, version))
+        if in_batch is not None:
+            return in_batch
         self._c.execute(
             self._store._sql(
                 f"SELECT hash FROM {self._store.prefix}{EVENTS.name} "

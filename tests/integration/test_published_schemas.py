@@ -22,8 +22,10 @@ from kafka import KafkaProducer
 from claims_ledger.domain.complaints.complaint import complaint_id
 from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent, event_id_for, seal
 from claims_ledger.domain.event_types import EVENT_TYPES
+from claims_ledger.infra.checkpoint_log import signing_key
 from claims_ledger.infra.codec import encode
 from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
+from claims_ledger.infra.message_signing import MessageSigner
 from claims_ledger.infra.runtime import read_model_consumer, run_demo
 from claims_ledger.infra.schemas import event_schema_file
 from claims_ledger.infra.settings import Settings
@@ -148,10 +150,13 @@ def test_a_consumer_dead_letters_an_unknown_event_type_and_a_payload_that_does_n
     unknown = _forged(received, event_type="ComplaintReopened")
     misfit = _forged(received, payload=received.payload | {"channel": "pigeon", "mood": "cross"})
     topic = settings.topic("complaint")
+    # signed with the ledger's key: as a newer relay would publish them
+    signer = MessageSigner(signing_key(settings))
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
     for envelope in (unknown, *good, misfit):
         key = str(envelope.aggregate_id).encode()
-        producer.send(topic, key=key, value=encode(envelope)).get(timeout=30)
+        headers = signer.headers(envelope.hash, 0)
+        producer.send(topic, key=key, value=encode(envelope), headers=headers).get(timeout=30)
     producer.close()
     read_model = open_read_model(settings)
     consumer = read_model_consumer(settings, read_model)
