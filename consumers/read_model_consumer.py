@@ -102,6 +102,7 @@ class ReadModelConsumer:
         dead_letter_topic: str,
         verifier: MessageVerifier,
         on_applied: Callable[[Any], None] | None = None,
+        instance_id: str | None = None,
     ) -> None:
         self.read_model = read_model
         self.verifier = verifier
@@ -109,8 +110,10 @@ class ReadModelConsumer:
         self.topics = list(topics)
         self.dead_letter_topic = dead_letter_topic
         self.on_applied = on_applied
+        static = {"group_instance_id": instance_id} if instance_id else {}
         self.consumer = KafkaConsumer(
             **client_config,
+            **static,
             group_id=group_id,
             client_id=f"claims-ledger-consumer-{group_id}",
             enable_auto_commit=False,

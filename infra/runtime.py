@@ -45,6 +45,7 @@ def read_model_consumer(
         topics=ledger_topics(settings),
         dead_letter_topic=settings.dead_letter_topic,
         verifier=message_verifier(settings),
+        instance_id=settings.kafka_consumer_instance_id,
     )
 
 

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_consumer_group: str = "claims-ledger-readmodels"
+    kafka_consumer_instance_id: str | None = Field(
+        default=None,
+        description="Static group membership (KIP-345): a consumer restarted with the same id "
+        "takes its partitions back at once instead of waiting for a rebalance. One id per "
+        "consumer process of the group.",
+    )
 
     ledger_extra_closures: str = Field(
         default="",

@@ -135,6 +135,8 @@ class Processes:
             settings,
             FAULT_APPLIED_LOG=str(applied_log),
             FAULT_KILL_AFTER=str(kill_after),
+            # a restarted consumer takes its partitions back at once (KIP-345)
+            KAFKA_CONSUMER_INSTANCE_ID="fault-consumer-1",
         )
         return self.start([sys.executable, str(CONSUMER_SCRIPT)], env)
 

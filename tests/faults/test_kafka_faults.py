@@ -39,6 +39,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
 EVENTS = 30_000 if soak() else 10_000
 KILLS = 20
+TANSU_CONSUMER_KILLS = 20 if soak() else 8
+"""The embedded broker holds every rejoin for its rebalance delay and has no static membership:
+a consumer restart costs it ~8 s, so the normal run kills its consumer 8 times (soak: 20)."""
 
 
 def broker_name(request: pytest.FixtureRequest) -> str:
@@ -127,12 +130,13 @@ def test_consumer_sigkilled_20_times_also_between_its_commit_and_kafkas_loses_no
     processes = Processes(tmp_path / "processes")
     applied_log = tmp_path / "applied.txt"
     rng = random.Random(12)
-    step = max(100, stored // (KILLS + 4))
+    kills_wanted = TANSU_CONSUMER_KILLS if broker_name(request) == "tansu" else KILLS
+    step = max(100, stored // (kills_wanted + 8))
     # act: every other consumer kills itself right after a database commit, before Kafka's
     # commit; the others are SIGKILLed from outside at a random moment
     kills = 0
     try:
-        while kills < KILLS and read_model.event_count() < stored - step:
+        while kills < kills_wanted and read_model.event_count() < stored - step:
             before = read_model.event_count()
             target = before + rng.randint(step // 2, step)
             if kills % 2 == 0:
@@ -163,7 +167,7 @@ def test_consumer_sigkilled_20_times_also_between_its_commit_and_kafkas_loses_no
         )
     )
     # assert
-    assert kills == KILLS
+    assert kills == kills_wanted
     assert (row.lost, row.twice, row.tracebacks, row.rows_differing) == (0, 0, 0, 0)
 
 
