@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
+from eventsourcing.persistence import IntegrityError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from claims_ledger.domain.areas import COMMAND_ADAPTER, COMMAND_NAMES
@@ -117,11 +118,48 @@ class AppliedScenario:
     aggregates: list[UUID]
 
 
+CONFLICT_ATTEMPTS = 5
+"""How many times a file is applied again on fresh state when another writer stored a change to
+one of its cases first (the optimistic retry of `Ledger.execute`)."""
+
+
 def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
-    """Apply a scenario file as one unit: all its lines, or (on any error) none."""
+    """Apply a scenario file as one unit: all its lines, or (on any error) none. When another
+    process stores a change to one of its cases between reading and writing, the whole file is
+    applied again on the fresh state (a line that no longer fits is then refused, naming it)."""
     lines, digest = parse_file(path)
     if not lines:
         return AppliedScenario(str(path), 0, [])
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            touched, case_of_line = _apply_lines(ledger, path, lines, digest)
+            break
+        except IntegrityError:
+            log.info("scenario.concurrent_change_retried", file=path.name, attempt=attempt)
+            if attempt == CONFLICT_ATTEMPTS:
+                raise ScenarioError(
+                    str(path),
+                    lines[0].line_no,
+                    f"other writers changed the same cases {CONFLICT_ATTEMPTS} times while this "
+                    "file was applied; apply it again",
+                ) from None
+    for line in lines:
+        log.info(
+            "scenario.command_applied",
+            file=path.name,
+            line=line.line_no,
+            command=line.command.name(),
+            case_id=str(case_of_line[line.line_no]),
+            correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
+        )
+    return AppliedScenario(str(path), len(lines), touched)
+
+
+def _apply_lines(
+    ledger: Ledger, path: Path, lines: list[ScenarioLine], digest: str
+) -> tuple[list[UUID], dict[int, UUID]]:
+    """One attempt: every line on one unit of work, committed at the end (IntegrityError when
+    another writer stored a change to one of its cases first)."""
     clock = ScenarioClock(lines[0].at)
     uow = ledger.unit_of_work()
     # Lines are in time order (C-TIME-2): no line reaches a deadline due after the last one.
@@ -153,13 +191,4 @@ def apply_file(ledger: Ledger, path: Path) -> AppliedScenario:
             advance(1)
     ledger.end_watch(watch)
     uow.commit()
-    for line in lines:
-        log.info(
-            "scenario.command_applied",
-            file=path.name,
-            line=line.line_no,
-            command=line.command.name(),
-            case_id=str(case_of_line[line.line_no]),
-            correlation_id=line.correlation_id or f"scenario:{digest[:16]}:{line.line_no}",
-        )
-    return AppliedScenario(str(path), len(lines), list(touched))
+    return list(touched), case_of_line

@@ -57,11 +57,21 @@ def open_key_store(settings: Settings, *, create: bool = True) -> KeyStore:
 
 @contextmanager
 def _first_open_serialised(settings: Settings) -> Iterator[None]:
-    """SQLite: processes opening one events file at once take turns. The library switches a new
-    file to WAL mode when it connects, and SQLite refuses that (without waiting) to a second
-    process connecting at the same moment."""
-    if settings.uses_postgres:  # an advisory lock serialises the tables' creation
-        yield
+    """Processes opening one store at once take turns. SQLite: the library switches a new file
+    to WAL mode when it connects, and SQLite refuses that (without waiting) to a second process
+    connecting at the same moment. PostgreSQL: `CREATE TABLE IF NOT EXISTS` is not safe against
+    the same statement in a concurrent session (a duplicate row type), so every table of the
+    first open (the library's snapshots among them) is created under one advisory lock."""
+    if settings.uses_postgres:
+        import psycopg
+
+        key = f"claims_ledger.first_open:{settings.ledger_postgres_schema}"
+        with psycopg.connect(**settings.postgres_connect_args(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
         return
     with open(settings.ledger_data_dir / f"{EVENTS_FILE}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -157,5 +167,6 @@ def open_read_model(settings: Settings, prefix: str = "rm_") -> ReadModel:
         read_model = SQLiteReadModel(factory.datastore, prefix=prefix)
     else:
         raise TypeError(f"unsupported read-model persistence: {type(factory).__name__}")
-    read_model.create_table()
+    with _first_open_serialised(settings):
+        read_model.create_table()
     return read_model

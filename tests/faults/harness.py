@@ -85,9 +85,8 @@ def store_events(settings: Settings, at_least: int, first: int = 0) -> tuple[int
 
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"},
         "LEDGER_DATA_DIR": str(settings.ledger_data_dir),
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
         "KAFKA_CONSUMER_GROUP": settings.kafka_consumer_group,
         "RELAY_BATCH_SIZE": str(settings.relay_batch_size),
@@ -96,6 +95,8 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "warning",
         **extra,
     }
+    if settings.kafka_bootstrap_servers:
+        env["KAFKA_BOOTSTRAP_SERVERS"] = settings.kafka_bootstrap_servers
     if settings.uses_postgres:
         env |= {
             "LEDGER_POSTGRES_DBNAME": settings.ledger_postgres_dbname or "",
