@@ -41,13 +41,27 @@ class ScenarioClock:
         self._now = moment
 
 
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2199
+"""Business times the ledger accepts (our reading of C-TIME-1: a time must be one a deadline can
+be computed from, in WIB and in UTC, with room for the longest deadline after it); a year 1 or
+9999 time is a typing mistake, refused rather than overflowing a calculation."""
+
+
 def require_aware(value: datetime, field: str) -> datetime:
-    """C-TIME-1: a time without an offset is rejected, never guessed."""
+    """C-TIME-1: a time without an offset is rejected, never guessed; so is one outside the
+    years EARLIEST_YEAR-LATEST_YEAR."""
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise RuleViolation(
             "C-TIME-1",
             f"{field} {value.isoformat()} has no timezone offset",
             accepted="an ISO 8601 time with an offset, e.g. 2026-03-02T09:00:00+07:00",
+        )
+    if not EARLIEST_YEAR < value.year < LATEST_YEAR:
+        raise RuleViolation(
+            "C-TIME-1",
+            f"{field} {value.isoformat()} is outside the years the ledger computes deadlines in",
+            accepted=f"a time in the years {EARLIEST_YEAR + 1}-{LATEST_YEAR - 1}",
         )
     return value
 

@@ -33,8 +33,9 @@ class ScenarioError(ValueError):
     def __init__(self, path: str, line_no: int, reason: str) -> None:
         self.path = path
         self.line_no = line_no
-        self.reason = reason
-        super().__init__(f"{path}, line {line_no}: {reason}; nothing of this file was stored")
+        # one line whatever the file holds: control characters are shown escaped
+        self.reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
+        super().__init__(f"{path}, line {line_no}: {self.reason}; nothing of this file was stored")
 
 
 class _LineHeader(BaseModel):
@@ -54,7 +55,11 @@ class ScenarioLine:
 def _readable(error: ValidationError) -> str:
     problems = []
     for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        where = ".".join(
+            str(p) if str(p).isidentifier() or isinstance(p, int) else repr(str(p))
+            for p in e["loc"]
+            if not str(p).startswith("function-")
+        )
         if e["type"] == "union_tag_invalid":
             tag = e.get("ctx", {}).get("tag")
             problems.append(f"unknown command {tag!r} (accepted: {', '.join(COMMAND_NAMES)})")
@@ -81,6 +86,10 @@ def parse_line(text: str, line_no: int, path: str) -> ScenarioLine:
         document: Any = json.loads(text, parse_float=Decimal)  # money stays exact (C-MONEY-1)
     except json.JSONDecodeError as error:
         raise ScenarioError(path, line_no, f"not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise ScenarioError(
+            path, line_no, "nested too deeply (a command's fields are flat values)"
+        ) from None
     if not isinstance(document, dict):
         raise ScenarioError(path, line_no, "a line must be a JSON object")
     try:
@@ -160,7 +169,10 @@ def _apply_lines(
 ) -> tuple[list[UUID], dict[int, UUID]]:
     """One attempt: every line on one unit of work, committed at the end (IntegrityError when
     another writer stored a change to one of its cases first)."""
-    clock = ScenarioClock(lines[0].at)
+    try:
+        clock = ScenarioClock(lines[0].at)
+    except LedgerError as error:
+        raise ScenarioError(str(path), lines[0].line_no, str(error)) from None
     uow = ledger.unit_of_work()
     # Lines are in time order (C-TIME-2): no line reaches a deadline due after the last one.
     watch = ledger.deadline_watch(uow, until=lines[-1].at)
