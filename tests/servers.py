@@ -12,10 +12,14 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from claims_ledger.infra.broker import free_port, wait_for_kafka
+
+if TYPE_CHECKING:
+    from tests.tls import TlsBroker
 
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_LIB = ROOT / "infra" / "kafka" / "lib"
@@ -38,12 +42,42 @@ def ensure_kafka_jars() -> Path:
 
 
 class ApacheKafka:
-    def __init__(self) -> None:
+    """`ssl`: the broker's TLS material (tests/tls.py) for a second listener, SSL with client
+    certificates required, at `ssl_bootstrap`; `bootstrap` stays PLAINTEXT for the harness."""
+
+    def __init__(self, ssl: TlsBroker | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="apache-kafka-"))
         self.port = free_port()
         self.controller_port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.ssl = ssl
+        self.ssl_port = free_port() if ssl else None
+        self.ssl_bootstrap = f"127.0.0.1:{self.ssl_port}" if ssl else None
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _listener_lines(self) -> list[str]:
+        plain = f"PLAINTEXT://127.0.0.1:{self.port}"
+        controller = f"CONTROLLER://127.0.0.1:{self.controller_port}"
+        if self.ssl is None:
+            return [
+                f"listeners={plain},{controller}",
+                f"advertised.listeners={plain}",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            ]
+        tls = f"SSL://127.0.0.1:{self.ssl_port}"
+        return [
+            f"listeners={plain},{tls},{controller}",
+            f"advertised.listeners={plain},{tls}",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT",
+            # PEM given inline (a file-based PEM key store needs an encrypted key, and the JDK
+            # cannot read the PBES2 keys Python writes); "\n" escapes are newlines here
+            "ssl.keystore.type=PEM",
+            f"ssl.keystore.key={_inline(self.ssl.key)}",
+            f"ssl.keystore.certificate.chain={_inline(self.ssl.chain)}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.certificates={_inline(self.ssl.truststore)}",
+            "ssl.client.auth=required",
+        ]
 
     def start(self) -> ApacheKafka:
         lib = ensure_kafka_jars()
@@ -54,11 +88,8 @@ class ApacheKafka:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                    f"CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    *self._listener_lines(),
                     "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                     "inter.broker.listener.name=PLAINTEXT",
                     f"log.dirs={self.dir / 'data'}",
                     "offsets.topic.replication.factor=1",
@@ -125,6 +156,11 @@ class ApacheKafka:
     def stop(self) -> None:
         self._halt()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _inline(pem: Path) -> str:
+    """A PEM file as one line of a Java properties file."""
+    return pem.read_text().strip().replace("\n", "\\n")
 
 
 def _pg_bindir() -> Path:
