@@ -80,7 +80,8 @@ class Settings(BaseSettings):
         default=None,
         description="Static group membership (KIP-345): a consumer restarted with the same id "
         "takes its partitions back at once instead of waiting for a rebalance. One id per "
-        "consumer process of the group.",
+        "consumer process of the group. Apache Kafka clusters; the embedded broker does not "
+        "support it.",
     )
 
     ledger_extra_closures: str = Field(

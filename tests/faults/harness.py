@@ -130,15 +130,15 @@ class Processes:
         )
 
     def consumer(
-        self, settings: Settings, applied_log: Path, kill_after: int = 0
+        self, settings: Settings, applied_log: Path, kill_after: int = 0, *, static: bool = False
     ) -> subprocess.Popen[bytes]:
+        """`static`: join with a group instance id (KIP-345), so that a restarted consumer takes
+        its partitions back at once; Apache Kafka only (the embedded broker does not keep it)."""
         env = environment(
-            settings,
-            FAULT_APPLIED_LOG=str(applied_log),
-            FAULT_KILL_AFTER=str(kill_after),
-            # a restarted consumer takes its partitions back at once (KIP-345)
-            KAFKA_CONSUMER_INSTANCE_ID="fault-consumer-1",
+            settings, FAULT_APPLIED_LOG=str(applied_log), FAULT_KILL_AFTER=str(kill_after)
         )
+        if static:
+            env["KAFKA_CONSUMER_INSTANCE_ID"] = "fault-consumer-1"
         return self.start([sys.executable, str(CONSUMER_SCRIPT)], env)
 
     def kill_all(self) -> None:

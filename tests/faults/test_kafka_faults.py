@@ -130,7 +130,8 @@ def test_consumer_sigkilled_20_times_also_between_its_commit_and_kafkas_loses_no
     processes = Processes(tmp_path / "processes")
     applied_log = tmp_path / "applied.txt"
     rng = random.Random(12)
-    kills_wanted = TANSU_CONSUMER_KILLS if broker_name(request) == "tansu" else KILLS
+    tansu = broker_name(request) == "tansu"
+    kills_wanted = TANSU_CONSUMER_KILLS if tansu else KILLS
     step = max(100, stored // (kills_wanted + 8))
     # act: every other consumer kills itself right after a database commit, before Kafka's
     # commit; the others are SIGKILLed from outside at a random moment
@@ -140,14 +141,16 @@ def test_consumer_sigkilled_20_times_also_between_its_commit_and_kafkas_loses_no
             before = read_model.event_count()
             target = before + rng.randint(step // 2, step)
             if kills % 2 == 0:
-                consumer = processes.consumer(settings, applied_log, kill_after=target - before)
+                consumer = processes.consumer(
+                    settings, applied_log, kill_after=target - before, static=not tansu
+                )
                 consumer.wait(timeout=120)
             else:
-                consumer = processes.consumer(settings, applied_log)
+                consumer = processes.consumer(settings, applied_log, static=not tansu)
                 wait_for(lambda t=target: read_model.event_count() >= t, 120, interval=0.005)
                 kill(consumer)
             kills += 1
-        last = processes.consumer(settings, applied_log)
+        last = processes.consumer(settings, applied_log, static=not tansu)
         assert wait_for(lambda: read_model.event_count() >= stored, 180)
         time.sleep(1.0)  # anything applied twice would land now
         kill(last)
