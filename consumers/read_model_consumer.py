@@ -449,7 +449,7 @@ class ReadModelConsumer:
                 self.poll_once()
             except KafkaError as error:
                 failures += 1
-                pause = min(RETRY_MAX_SECONDS, 0.2 * 2**failures)
+                pause = min(RETRY_MAX_SECONDS, 0.2 * 2 ** min(failures, 20))
                 log.warning(
                     "consumer.kafka_unavailable",
                     error=f"{type(error).__name__}: {error}",

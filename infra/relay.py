@@ -252,7 +252,8 @@ class Relay:
             except KafkaError as error:
                 failures += 1
                 pause = min(
-                    self.settings.relay_retry_max_seconds, BUSY_POLL_SECONDS * 40 * 2**failures
+                    self.settings.relay_retry_max_seconds,
+                    BUSY_POLL_SECONDS * 40 * 2 ** min(failures, 20),
                 )
                 log.warning(
                     "relay.kafka_unavailable",
@@ -380,8 +381,12 @@ class Relay:
         return self.lease is None or self.lease.acquire()
 
     def _idle_wait(self, idle_polls: int) -> float:
+        # the exponent is capped: an idle relay polls for days without overflowing a float
         return float(
-            min(self.settings.relay_poll_interval_seconds, BUSY_POLL_SECONDS * 2**idle_polls)
+            min(
+                self.settings.relay_poll_interval_seconds,
+                BUSY_POLL_SECONDS * 2 ** min(idle_polls, 20),
+            )
         )
 
     def _catch_up(self, stop: threading.Event) -> int:

@@ -39,6 +39,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
 EVENTS = 30_000 if soak() else 10_000
 KILLS = 20
+OVERSIZED = 2_000_000 if soak() else 1_050_000
+"""A poison message larger than the clients' 1 MB default (so the dead-letter topic cannot take
+it whole)."""
 TANSU_CONSUMER_KILLS = 20 if soak() else 8
 """The embedded broker holds every rejoin for its rebalance delay and has no static membership:
 a consumer restart costs it ~8 s, so the normal run kills its consumer 8 times (soak: 20)."""
@@ -295,7 +298,7 @@ def poison(
         envelope = sealed(version=genuine.version + 5, prev_hash=genuine.hash)
         return encode(envelope), ledger.headers(envelope.hash, 0)
     if kind == "oversized":
-        envelope = sealed(payload={"padding": "x" * 2_000_000})
+        envelope = sealed(payload={"padding": "x" * OVERSIZED})
         return encode(envelope), ledger.headers(envelope.hash, 0)
     if kind == "unsigned":
         return encode(genuine), [(k, v) for k, v in headers if not k.startswith("ledger.")]
