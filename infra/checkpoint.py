@@ -396,18 +396,26 @@ class CheckpointSigner:
             serialization.NoEncryption(),
         )
 
-    def write_private_pem(self, path: Path) -> None:
-        """Write the private key, readable by its owner only, atomically."""
+    def write_private_pem(self, path: Path, *, exclusive: bool = False) -> bool:
+        """Write the private key, readable by its owner only, atomically. `exclusive`: only if
+        no key file is there yet (two processes generating one at once keep the first);
+        returns False when another key was there first."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as out:
                 out.write(self.private_pem())
-            os.replace(temporary, path)
-        except BaseException:
+            if not exclusive:
+                os.replace(temporary, path)
+                return True
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                return False
+            return True
+        finally:
             Path(temporary).unlink(missing_ok=True)
-            raise
 
     def sign_bytes(self, data: bytes) -> bytes:
         """A raw Ed25519 signature of `data` (the relay's message signatures use it, with

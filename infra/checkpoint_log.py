@@ -91,7 +91,9 @@ def signing_key(settings: Settings, *, create: bool = True) -> CheckpointSigner:
             f"ledger's public key with --public-key (no generated key in {generated})"
         )
     signer = CheckpointSigner.generate(name)
-    signer.write_private_pem(generated)
+    if not signer.write_private_pem(generated, exclusive=True):
+        # another process (a relay and a consumer starting together) generated it first
+        return CheckpointSigner.from_pem_file(name, generated)
     log.warning(
         "checkpoint.key_generated",
         path=str(generated),

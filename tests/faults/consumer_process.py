@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 
+from claims_ledger.infra.logging import configure_logging
 from claims_ledger.infra.runtime import read_model_consumer
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import open_read_model
@@ -16,6 +17,7 @@ from claims_ledger.infra.store import open_read_model
 
 def main() -> None:
     settings = Settings.from_environment()
+    configure_logging(settings.log_format, settings.log_level)
     applied_log = open(os.environ["FAULT_APPLIED_LOG"], "a", buffering=1)  # noqa: SIM115
     kill_after = int(os.environ.get("FAULT_KILL_AFTER", "0"))
     consumer = read_model_consumer(settings, open_read_model(settings))
