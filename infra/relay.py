@@ -240,7 +240,8 @@ class Relay:
                 if not standby_logged:
                     log.info("relay.standby", holder=self.lease.holder if self.lease else None)
                     standby_logged = True
-                stop.wait(STANDBY_POLL_SECONDS)
+                # a short lease is checked often: the standby takes over soon after it expires
+                stop.wait(min(STANDBY_POLL_SECONDS, self.settings.relay_lease_seconds / 4))
                 continue
             if standby_logged:
                 log.info("relay.took_over", position=self.position())

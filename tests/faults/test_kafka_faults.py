@@ -42,9 +42,10 @@ KILLS = 20
 OVERSIZED = 2_000_000 if soak() else 1_050_000
 """A poison message larger than the clients' 1 MB default (so the dead-letter topic cannot take
 it whole)."""
-TANSU_CONSUMER_KILLS = 20 if soak() else 8
-"""The embedded broker holds every rejoin for its rebalance delay and has no static membership:
-a consumer restart costs it ~8 s, so the normal run kills its consumer 8 times (soak: 20)."""
+TANSU_CONSUMER_KILLS = 20 if soak() else 5
+"""The embedded broker holds every rejoin until the killed member's session expires, then for its
+rebalance delay, and has no static membership: a consumer restart costs it ~13 s, so the normal
+run kills its consumer 5 times (soak: 20)."""
 
 
 def broker_name(request: pytest.FixtureRequest) -> str:
