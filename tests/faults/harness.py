@@ -17,7 +17,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from claims_ledger.infra.audit import rebuild
 from claims_ledger.infra.full_rebuild import compare
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import build_ledger, open_read_model
-from tests.factories import ORAL_FLOW, T0, command, context
+from tests.factories import store_complaints
 from tests.servers import read_topic
 
 RESULTS: list[FaultRow] = []
@@ -61,25 +60,13 @@ def soak() -> bool:
 
 
 def store_events(settings: Settings, at_least: int, first: int = 0) -> tuple[int, int]:
-    """Oral complaints through their whole flow (8 events each) until at least `at_least`
-    events are stored; returns (events stored, next complaint number)."""
+    """Oral complaints through their whole flow (8 events each), 50 at a time, until at least
+    `at_least` events are stored; returns (events stored, next complaint number)."""
     ledger = build_ledger(settings)
-    uow = ledger.unit_of_work()
     n = first
     while (ledger.recorder.max_notification_id() or 0) < at_least:
-        reference = f"CMP-{n:06}"
-        for i, name in enumerate(ORAL_FLOW):
-            at = T0 + timedelta(minutes=n, seconds=i)
-            fields = {"form": "oral"} if name == "ReceiveComplaint" else {}
-            ledger.handle(
-                command(name, complaint=reference, occurred_at=at, **fields),
-                context(at, tag=reference),
-                uow,
-            )
-        n += 1
-        if n % 50 == 0:
-            uow.commit()
-    uow.commit()
+        store_complaints(ledger, n, 50)
+        n += 50
     return ledger.recorder.max_notification_id() or 0, n
 
 
