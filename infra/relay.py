@@ -80,8 +80,9 @@ BUSY_POLL_SECONDS = 0.005
 less and less often (doubling, up to RELAY_POLL_INTERVAL_SECONDS) while it stays quiet."""
 
 STANDBY_POLL_SECONDS = 1.0
-READ_BACK_SECONDS = 3.0
+READ_BACK_SECONDS = 5.0
 """How long the relay waits to read back the last message it published on a partition."""
+_NO_ANSWER = "(no answer)"
 CATCH_UP_BATCHES = 4
 """A backlog of more than this many batches is published under a progress bar / log lines."""
 
@@ -316,7 +317,8 @@ class Relay:
 
     def lost_messages(self) -> dict[tuple[str, int], tuple[int, str]]:
         """Partitions that no longer hold, just before the next offset the relay recorded,
-        the message it had acknowledged there: (topic, partition) -> (that offset, why)."""
+        the message it had acknowledged there: (topic, partition) -> (that offset, why). A
+        partition that does not answer in time is not counted lost: it is checked again."""
         recorded = self.book.offsets()
         if not recorded:
             return {}
@@ -327,17 +329,20 @@ class Relay:
             if topic not in existing:
                 losses[(topic, partition)] = (next_offset, "the topic is gone")
                 continue
-            found = self._read_back(client, TopicPartition(topic, partition), next_offset - 1)
-            if found != seal:
-                losses[(topic, partition)] = (
-                    next_offset,
-                    "no message there" if found is None else f"another message there ({found})",
-                )
+            tp = TopicPartition(topic, partition)
+            found = self._read_back(client, tp, next_offset - 1)
+            if found is _NO_ANSWER:
+                log.info("relay.read_back_unanswered", topic=topic, partition=partition)
+            elif found is None:
+                losses[(topic, partition)] = (next_offset, "no message there")
+            elif found != seal:
+                losses[(topic, partition)] = (next_offset, f"another message there ({found})")
         return losses
 
     @staticmethod
     def _read_back(client: KafkaConsumer, tp: TopicPartition, offset: int) -> str | None:
-        """The seal hash of the message at `offset`, or None when the partition has none."""
+        """The seal hash of the message at `offset`; None when the partition has none there
+        (out of range, or empty); _NO_ANSWER when the broker said nothing in time."""
         client.assign([tp])
         client.seek(tp, offset)
         deadline = time.monotonic() + READ_BACK_SECONDS
@@ -354,7 +359,9 @@ class Relay:
                     return str(json.loads(record.value)["hash"])
                 except (ValueError, KeyError, TypeError):
                     return "not a ledger message"
-        return None
+        if client.end_offsets([tp]).get(tp) == 0:
+            return None  # an empty partition: recreated since
+        return _NO_ANSWER
 
     def _offsets_client(self) -> KafkaConsumer:
         if self._end_offsets is None:
