@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,22 @@ class Measured:
     target: float | None
     unit: str = "ev/s"
     runs: int = 3
+    lower_is_better: bool = False
+    """Latencies: the target is a ceiling on ours / raw, not a floor."""
 
     @property
     def ratio(self) -> float:
         return self.ours / self.raw if self.raw else 0.0
 
+    @property
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.ratio <= self.target if self.lower_is_better else self.ratio >= self.target
+
     def line(self) -> str:
-        target = "" if self.target is None else f"  (target ≥ {self.target})"
+        bound = "≤" if self.lower_is_better else "≥"
+        target = "" if self.target is None else f"  (target {bound} {self.target})"
         return (
             f"{self.what}: ours {self.ours:,.0f} {self.unit} | {self.raw_what}: "
             f"{self.raw:,.0f} {self.unit} | ratio {self.ratio:.2f}{target}"
@@ -49,7 +58,8 @@ class Measured:
             "raw_baseline": self.raw_what,
             "ratio": round(self.ratio, 3),
             "target": self.target,
-            "met": None if self.target is None else self.ratio >= self.target,
+            "met": self.met,
+            "target_is": "at most" if self.lower_is_better else "at least",
             "unit": self.unit,
             "runs": self.runs,
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -80,3 +90,18 @@ def record(*results: Measured) -> None:
     for result in results:
         stored[result.key] = result.as_json()
     RESULTS.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+
+
+def brokers(folder: Path) -> Iterator[tuple[str, str]]:
+    """The embedded broker, then Apache Kafka (its jars fetched by `make kafka-jars`), each
+    running only while its turn lasts: (label, bootstrap) pairs."""
+    from claims_ledger.infra.broker import EmbeddedBroker
+    from tests.servers import ApacheKafka
+
+    with EmbeddedBroker(folder / "tansu") as embedded:
+        yield "embedded", embedded.bootstrap
+    apache = ApacheKafka().start()
+    try:
+        yield "apache", apache.bootstrap
+    finally:
+        apache.stop()

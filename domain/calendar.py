@@ -62,14 +62,26 @@ class WorkingDayCalendar:
     def _holidays(self) -> Any:
         return holidays.country_holidays("ID", categories=HOLIDAY_CATEGORIES)
 
+    @cached_property
+    def _reasons(self) -> dict[date, str | None]:
+        """Days already looked up (the `holidays` lookup is the deadline computation's cost)."""
+        return {}
+
     def closure_reason(self, day: date) -> str | None:
         """Why `day` is not a working day, or None when it is one."""
+        try:
+            return self._reasons[day]
+        except KeyError:
+            pass
+        reason: str | None
         if day.weekday() >= 5:
-            return "weekend"
-        if day in self.extra_closures:
-            return "configured closure"
-        name: str | None = self._holidays.get(day)
-        return name
+            reason = "weekend"
+        elif day in self.extra_closures:
+            reason = "configured closure"
+        else:
+            reason = self._holidays.get(day)
+        self._reasons[day] = reason
+        return reason
 
     def is_working_day(self, day: date) -> bool:
         return self.closure_reason(day) is None

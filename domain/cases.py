@@ -65,6 +65,8 @@ class Store(Protocol):
 
     def has_aggregate(self, aggregate_id: UUID) -> bool: ...
 
+    def existing_aggregates(self, aggregate_ids: Sequence[UUID]) -> set[UUID]: ...
+
     def save(self, *objs: Any) -> Any: ...
 
 
@@ -103,10 +105,15 @@ class UnitOfWork:
     touched: set[UUID] = field(default_factory=set)
     """Cases handed out or added since `take_touched` was last called (the deadline watch
     looks at these after each scenario line)."""
+    absent: set[UUID] = field(default_factory=set)
+    """Ids the store had no case for when asked. They stay absent for this unit of work: a
+    case another writer opens meanwhile makes the commit fail on its version, and the work is
+    done again on fresh state."""
 
     def load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self.aggregates:
-            if not self.store.has_aggregate(aggregate_id):
+            if aggregate_id in self.absent or not self.store.has_aggregate(aggregate_id):
+                self.absent.add(aggregate_id)
                 return None
             self.aggregates[aggregate_id] = self.store.repository.get(aggregate_id)
         self.touched.add(aggregate_id)
@@ -134,7 +141,11 @@ class UnitOfWork:
 
     def find(self, reference: str) -> Aggregate | None:
         """The case a reference names, whatever its type."""
-        for _, aggregate_id in self.index.candidates(reference):
+        candidates = self.index.candidates(reference)
+        unknown = [i for _, i in candidates if i not in self.aggregates and i not in self.absent]
+        if unknown:
+            self.absent.update(set(unknown) - self.store.existing_aggregates(unknown))
+        for _, aggregate_id in candidates:
             aggregate = self.load(aggregate_id)
             if aggregate is not None:
                 return aggregate
@@ -157,6 +168,7 @@ class UnitOfWork:
             self.store.save(*self.aggregates.values())
         self.aggregates.clear()
         self.touched.clear()
+        self.absent.clear()
 
 
 @dataclass(frozen=True)

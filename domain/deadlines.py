@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,7 +57,8 @@ class Deadline:
         return self.rule_id if self.subject is None else f"{self.rule_id}/{self.subject}"
 
     def as_payload(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is an immutable value: no deep copy (`asdict`) needed.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Deadline:

@@ -7,7 +7,7 @@ or in memory); nothing here knows which. Where the store keeps seals, every even
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -73,12 +73,25 @@ class PersonalDataBoundary(Protocol):
 
     def protect(self, command: CommandModel, uow: UnitOfWork) -> CommandModel: ...
 
+    def seal_keys(self) -> None:
+        """Store the keys `protect` minted, before the events encrypted under them; raises the
+        store's `IntegrityError` when another writer gave one of those cases a key first."""
+        ...
+
+    def close(self) -> None: ...
+
 
 class ClearText:
     """No key store: personal fields are stored as given (an in-memory ledger in unit tests)."""
 
     def protect(self, command: CommandModel, uow: UnitOfWork) -> CommandModel:
         return command
+
+    def seal_keys(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 class Ledger(Application[UUID]):
@@ -110,7 +123,10 @@ class Ledger(Application[UUID]):
     # -- sealing at write time -------------------------------------------------------------
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Store the events with their seals (one transaction: the recorder writes both)."""
+        """Store the events with their seals (one transaction: the recorder writes both), after
+        the keys of the personal data they carry."""
+        if processing_event.events:
+            self.personal_data.seal_keys()
         if isinstance(self.recorder, SealedStore) and processing_event.events:
             for aggregate_id, aggregate in processing_event.aggregates.items():
                 topic = get_topic(type(aggregate))
@@ -164,8 +180,21 @@ class Ledger(Application[UUID]):
         chain = SealChain(self.aggregate_types.of, store.seal_hashes(predecessor_keys(stored)))
         return [chain.seal(event) for event in stored]
 
+    def close(self) -> None:
+        super().close()
+        self.personal_data.close()
+
     def has_aggregate(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
+
+    def existing_aggregates(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events: one query on the ledger's stores, one per id
+        on the library's own recorders."""
+        existing = getattr(self.recorder, "existing_aggregates", None)
+        if existing is not None:
+            found: set[UUID] = existing(aggregate_ids)
+            return found
+        return {i for i in aggregate_ids if self.has_aggregate(i)}
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self, CASE_INDEX)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -50,11 +51,24 @@ class KeyStore(Protocol):
         """The subject of a case and its key, minted on first use; refused once erased."""
         ...
 
+    def stored_key(self, case: str) -> tuple[str, bytes] | None:
+        """The case's subject and key if it has one (nothing is written); refused once erased."""
+        ...
+
+    def store_keys(self, minted: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
+        """Store keys minted for cases that had none, in one transaction, and return the key
+        each case now has: the minted one, or another writer's that was stored first."""
+        ...
+
     def key_of(self, subject: str) -> bytes | None:
         """The subject's key, or None when it was erased (or never existed)."""
         ...
 
     def subject(self, subject: str) -> Subject: ...
+
+    def close(self) -> None:
+        """Close the connections kept open (the store stays usable: they reopen on demand)."""
+        ...
 
     def erase(self, subject: str, basis: str) -> Subject:
         """Destroy the subject's key, keep its tombstone."""
@@ -75,7 +89,13 @@ class SQLiteKeyStore:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self.create = create
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
         if create:
+            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                # Write-ahead log: a commit is one sync of the log, not of journal and file.
+                conn.execute("PRAGMA journal_mode=WAL")
             with self._connect() as conn:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS data_subjects ("
@@ -85,23 +105,52 @@ class SQLiteKeyStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self.create and not self.path.exists():
-            raise UnknownSubject(f"no key store at {self.path}")
-        with closing(sqlite3.connect(self.path, timeout=30)) as conn, conn:
+        """One transaction on this thread's connection (kept open: opening one per key
+        lookup cost as much as the lookup)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.create and not self.path.exists():
+                raise UnknownSubject(f"no key store at {self.path}")
+            conn = self._local.conn = sqlite3.connect(self.path, timeout=30)
+            with self._lock:
+                self._open.append(conn)
+        with conn:
             yield conn
 
+    def close(self) -> None:
+        with self._lock:
+            opened, self._open = self._open, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
+
     def key_for_case(self, case: str) -> tuple[str, bytes]:
-        subject, key = _mint()
+        return self.store_keys({case: _mint()})[case]
+
+    def stored_key(self, case: str) -> tuple[str, bytes] | None:
         with self._connect() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO data_subjects (subject, case_reference, key, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (subject, case, key, _now()),
-            )
             row = conn.execute(
                 "SELECT subject, key FROM data_subjects WHERE case_reference = ?", (case,)
             ).fetchone()
-        return _usable(case, row)
+        return None if row is None else _usable(case, row)
+
+    def store_keys(self, minted: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
+        if not minted:
+            return {}
+        now = _now()
+        with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO data_subjects (subject, case_reference, key, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(subject, case, key, now) for case, (subject, key) in minted.items()],
+            )
+            return {
+                case: _usable(case, row)
+                for case in minted
+                for row in conn.execute(
+                    "SELECT subject, key FROM data_subjects WHERE case_reference = ?", (case,)
+                )
+            }
 
     def key_of(self, subject: str) -> bytes | None:
         try:
@@ -129,9 +178,11 @@ class SQLiteKeyStore:
                 " WHERE subject = ? AND erased_at IS NULL",
                 (_now(), basis, subject),
             )
-        # SQLite keeps deleted bytes in free pages until they are reused: wipe them.
+        # SQLite keeps deleted bytes in free pages until they are reused, and old pages in
+        # its write-ahead log until a checkpoint: rewrite the file, then empty the log.
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
             conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return self.subject(subject)
 
 
@@ -141,6 +192,8 @@ class PostgresKeyStore:
     def __init__(self, connect: Any, schema: str, *, create: bool = True) -> None:
         self._connect_args = connect
         self.schema = schema
+        self._lookup: Any = None
+        self._lookup_lock = threading.Lock()
         if create:
             with self._connect() as conn:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext('claims-ledger-keys'))")
@@ -158,20 +211,52 @@ class PostgresKeyStore:
         with psycopg.connect(**self._connect_args) as conn:
             yield conn
 
+    def _lookups(self) -> Any:
+        """One connection kept for key lookups (a connection per lookup cost ~5 ms a case)."""
+        import psycopg
+
+        with self._lookup_lock:
+            if self._lookup is None or self._lookup.closed or self._lookup.broken:
+                self._lookup = psycopg.connect(**self._connect_args, autocommit=True)
+            return self._lookup
+
+    def close(self) -> None:
+        with self._lookup_lock:
+            if self._lookup is not None:
+                self._lookup.close()
+            self._lookup = None
+
     def key_for_case(self, case: str) -> tuple[str, bytes]:
-        subject, key = _mint()
-        with self._connect() as conn:
-            conn.execute(
+        return self.store_keys({case: _mint()})[case]
+
+    def stored_key(self, case: str) -> tuple[str, bytes] | None:
+        row = (
+            self._lookups()
+            .execute(
+                f'SELECT subject, key FROM "{self.schema}".data_subjects WHERE case_reference = %s',
+                (case,),
+            )
+            .fetchone()
+        )
+        return None if row is None else _usable(case, row)
+
+    def store_keys(self, minted: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
+        if not minted:
+            return {}
+        now = _now()
+        with self._connect() as conn, conn.cursor() as cursor:
+            cursor.executemany(
                 f'INSERT INTO "{self.schema}".data_subjects'
                 " (subject, case_reference, key, created_at) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (case_reference) DO NOTHING",
-                (subject, case, key, _now()),
+                [(subject, case, key, now) for case, (subject, key) in minted.items()],
             )
-            row = conn.execute(
-                f'SELECT subject, key FROM "{self.schema}".data_subjects WHERE case_reference = %s',
-                (case,),
-            ).fetchone()
-        return _usable(case, row)
+            cursor.execute(
+                f'SELECT case_reference, subject, key FROM "{self.schema}".data_subjects'
+                " WHERE case_reference = ANY(%s)",
+                (list(minted),),
+            )
+            return {str(case): _usable(str(case), (subject, key)) for case, subject, key in cursor}
 
     def key_of(self, subject: str) -> bytes | None:
         with self._connect() as conn:

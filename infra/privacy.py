@@ -19,6 +19,8 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import os
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from eventsourcing.persistence import IntegrityError
 
 from claims_ledger.domain.cases import UnitOfWork
 from claims_ledger.domain.commands import CommandModel
@@ -39,7 +42,7 @@ from claims_ledger.domain.personal import (
     personal_fields,
     subject_of,
 )
-from claims_ledger.infra.keystore import KeyStore
+from claims_ledger.infra.keystore import KEY_BYTES, KeyStore
 
 
 def _b64(data: bytes) -> str:
@@ -59,7 +62,11 @@ def _keys(key: bytes) -> tuple[AESGCM, bytes]:
 
 def encrypt(subject: str, key: bytes, clear: str) -> str:
     """The encrypted value `pd1.<subject>.<nonce>.<ciphertext>` of one clear text."""
-    aead, nonce_key = _keys(key)
+    return _encrypt(subject, _keys(key), clear)
+
+
+def _encrypt(subject: str, ciphers: tuple[AESGCM, bytes], clear: str) -> str:
+    aead, nonce_key = ciphers
     associated = f"{FORMAT_VERSION}.{subject}".encode()
     data = clear.encode("utf-8")
     nonce = hmac.new(nonce_key, associated + b"\x00" + data, hashlib.sha256).digest()[:12]
@@ -78,20 +85,57 @@ class KeyStoreBoundary:
 
     The subject is the case the personal data belongs to: the complaint, the travel claim, the
     assistance case; for EstateCare, the policy (a property claim's injured person must be named
-    on the policy, EC-IV-1, so claim and policy share the policy's subject and key)."""
+    on the policy, EC-IV-1, so claim and policy share the policy's subject and key).
+
+    Keys are looked up once per unit of work. A case without one gets a key minted in memory;
+    `seal_keys` stores every key minted for the unit of work in one transaction just before its
+    events are stored (a key is always stored before anything encrypted under it). When another
+    writer stored a key for the same case first, the events were encrypted under a key that
+    will not be kept: `seal_keys` refuses with the store's `IntegrityError`, and the command (or
+    file) is handled again on fresh state, as for any concurrent change."""
 
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
+        self._uow: UnitOfWork | None = None
+        self._known: dict[str, tuple[str, bytes]] = {}
+        self._minted: dict[str, tuple[str, bytes]] = {}
+        self._ciphers: dict[bytes, tuple[AESGCM, bytes]] = {}
 
     def protect(self, command: CommandModel, uow: UnitOfWork) -> CommandModel:
         names = personal_fields(type(command))
         values = {name: getattr(command, name) for name in names}
         if not any(v for v in values.values()):
             return command
-        subject, key = self.keys.key_for_case(self.case_of(command, uow))
+        subject, key = self._key_for(self.case_of(command, uow), uow)
+        ciphers = self._ciphers.get(key)
+        if ciphers is None:
+            ciphers = self._ciphers[key] = _keys(key)
         return command.model_copy(
-            update={name: _encrypted(subject, key, value) for name, value in values.items()}
+            update={name: _encrypted(subject, ciphers, value) for name, value in values.items()}
         )
+
+    def _key_for(self, case: str, uow: UnitOfWork) -> tuple[str, bytes]:
+        if uow is not self._uow:  # a new unit of work reads the key store afresh
+            self._uow, self._known, self._minted = uow, {}, {}
+            self._ciphers.clear()
+        if case not in self._known:
+            stored = self.keys.stored_key(case)
+            if stored is None:
+                stored = self._minted[case] = (uuid.uuid4().hex, os.urandom(KEY_BYTES))
+            self._known[case] = stored
+        return self._known[case]
+
+    def close(self) -> None:
+        self.keys.close()
+
+    def seal_keys(self) -> None:
+        """Store the keys minted since the last call (see the class's docstring)."""
+        minted, self._minted = self._minted, {}
+        stored = self.keys.store_keys(minted)
+        for case, key in minted.items():
+            if stored.get(case) != key:
+                self._uow = None  # nothing encrypted under the lost key may be used again
+                raise IntegrityError(f"another writer gave case {case} a data subject first")
 
     @staticmethod
     def case_of(command: CommandModel, uow: UnitOfWork) -> str:
@@ -107,11 +151,11 @@ class KeyStoreBoundary:
         raise TypeError(f"{type(command).__name__} has personal fields but names no case")
 
 
-def _encrypted(subject: str, key: bytes, value: Any) -> Any:
+def _encrypted(subject: str, ciphers: tuple[AESGCM, bytes], value: Any) -> Any:
     if isinstance(value, str) and not is_encrypted(value):
-        return encrypt(subject, key, value)
+        return _encrypt(subject, ciphers, value)
     if isinstance(value, list):
-        return [_encrypted(subject, key, v) for v in value]
+        return [_encrypted(subject, ciphers, v) for v in value]
     return value
 
 

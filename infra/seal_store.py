@@ -235,6 +235,20 @@ class SealingSQLiteRecorder(SQLiteDeadlineIndex, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             return self._seal_hashes(c, keys)
 
+    def existing_aggregates(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events (one statement, not one per id)."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(aggregate_ids), 500):
+                chunk = [self._id(i) for i in aggregate_ids[start : start + 500]]
+                c.execute(
+                    f"SELECT originator_id FROM {self.events_table_name} WHERE originator_version"
+                    f" = 1 AND originator_id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update(UUID(str(row["originator_id"])) for row in c.fetchall())
+        return found
+
     def _seal_hashes(self, c: SQLiteCursor, keys: Iterable[Key]) -> dict[Key, str]:
         found: dict[Key, str] = {}
         for aggregate_id, version in keys:
@@ -483,6 +497,18 @@ class SealingPostgresRecorder(PostgresDeadlineIndex, PostgresApplicationRecorder
     def seal_hashes(self, keys: Iterable[Key]) -> dict[Key, str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return self._seal_hashes(curs, keys)
+
+    def existing_aggregates(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events (one statement, not one per id)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id FROM {} WHERE originator_version = 1"
+                    " AND originator_id = ANY(%s)"
+                ).format(Identifier(self.events_table_name)),
+                (list(aggregate_ids),),
+            )
+            return {UUID(str(r["originator_id"])) for r in curs.fetchall()}
 
     def _seal_hashes(self, curs: Cursor[DictRow], keys: Iterable[Key]) -> dict[Key, str]:
         wanted = list(keys)

@@ -28,6 +28,16 @@ def _to_db(value: Any) -> Any:
     return value
 
 
+def _encoder(hint: Any) -> Decode | None:
+    """How a column's value becomes its stored value (None: as it is). Columns of plain types
+    (text, numbers, booleans, optional or not) need nothing; anything else goes through
+    `_to_db`."""
+    plain = {str, int, bool, type(None)}
+    if hint in plain or all(a in plain for a in typing.get_args(hint) or (object,)):
+        return None
+    return _to_db
+
+
 def _optional(decode: Decode) -> Decode:
     return lambda value: None if value is None else decode(value)
 
@@ -64,6 +74,8 @@ class Table(Generic[R]):
             raise TypeError(f"table {name}: key {unknown} is not a field of {row_type.__name__}")
         self._sql_types = {c: _sql_type(hints[c]) for c in self.columns}
         self._decoders = {c: d for c in self.columns if (d := _decoder(hints[c])) is not None}
+        self._plain = tuple(c for c in self.columns if _encoder(hints[c]) is None)
+        self._encoded = tuple((c, e) for c in self.columns if (e := _encoder(hints[c])) is not None)
         self._statements: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
@@ -73,7 +85,10 @@ class Table(Generic[R]):
 
     def to_db(self, row: R) -> dict[str, Any]:
         """The row's values as the statements' parameters (datetimes ISO, dicts as JSON)."""
-        return {c: _to_db(getattr(row, c)) for c in self.columns}
+        values = {c: getattr(row, c) for c in self._plain}
+        for column, encode in self._encoded:
+            values[column] = encode(getattr(row, column))
+        return values
 
     def from_db(self, record: Mapping[str, Any]) -> R:
         decoders = self._decoders

@@ -117,12 +117,22 @@ class Processes:
         )
 
     def consumer(
-        self, settings: Settings, applied_log: Path, kill_after: int = 0, *, static: bool = False
+        self,
+        settings: Settings,
+        applied_log: Path,
+        kill_after: int = 0,
+        *,
+        static: bool = False,
+        times: bool = False,
     ) -> subprocess.Popen[bytes]:
         """`static`: join with a group instance id (KIP-345), so that a restarted consumer takes
-        its partitions back at once; Apache Kafka only (the embedded broker does not keep it)."""
+        its partitions back at once; Apache Kafka only (the embedded broker does not keep it).
+        `times`: each applied line also carries when it was applied (bench/latency.py)."""
         env = environment(
-            settings, FAULT_APPLIED_LOG=str(applied_log), FAULT_KILL_AFTER=str(kill_after)
+            settings,
+            FAULT_APPLIED_LOG=str(applied_log),
+            FAULT_KILL_AFTER=str(kill_after),
+            FAULT_APPLIED_TIMES="1" if times else "0",
         )
         if static:
             env["KAFKA_CONSUMER_INSTANCE_ID"] = "fault-consumer-1"
