@@ -36,9 +36,12 @@ lint: $(STAMP) ## ruff (format check and lint) and mypy --strict
 test: $(STAMP) $(KAFKA_JARS) lint ## Lint, then unit, integration (both brokers, SQLite, PostgreSQL) and e2e tests
 	$(BIN)/pytest
 
-bench: $(STAMP) ## Benchmarks: ratios against a raw baseline measured in the same run
+bench: $(STAMP) $(KAFKA_JARS) ## Benchmarks: ratios against a raw baseline measured in the same run
 	$(BIN)/python bench/suite.py
 	$(BIN)/python bench/state_as_of.py
+	$(BIN)/python bench/consumer_group.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/growth.py
 
 schemas: $(STAMP) ## Regenerate docs/schemas from the envelope model
 	$(BIN)/claims-ledger schema --write docs/schemas

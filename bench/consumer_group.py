@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 
 from bench.harness import Measured, brokers, interleaved, record  # noqa: E402
+from claims_ledger.infra.checkpoint_log import signing_key  # noqa: E402
 from claims_ledger.infra.kafka_io import ensure_topics  # noqa: E402
 from claims_ledger.infra.logging import configure_logging  # noqa: E402
 from claims_ledger.infra.relay import Relay  # noqa: E402
@@ -67,10 +68,15 @@ def group_rate(settings: Settings, pg: PostgresServer, members: int, count: int)
     read_model = open_read_model(on_pg)
     processes = Processes(TMP / uuid.uuid4().hex[:8])
     try:
+        # The ledger's key, as a consumer away from the ledger is given it.
+        vkey = signing_key(settings).verifier.vkey
         for n in range(members):
-            processes.consumer(on_pg, processes.folder / f"applied-{n}.log")
-        while (first := read_model.event_count()) == 0:
+            processes.consumer(on_pg, processes.folder / f"applied-{n}.log", LEDGER_PUBLIC_KEY=vkey)
+        deadline = time.perf_counter() + 120
+        while (first := read_model.event_count()) == 0 and time.perf_counter() < deadline:
             time.sleep(0.01)
+        if first == 0:
+            raise SystemExit(f"{members} consumer(s) applied nothing in 120 s: {processes.folder}")
         started = time.perf_counter()
         deadline = started + 600
         while (done := read_model.event_count()) < count and time.perf_counter() < deadline:

@@ -123,16 +123,16 @@ def raw(bootstrap: str) -> list[float]:
                 now = time.time()
                 received.extend(now - json.loads(m.value)["sent"] for m in messages)
 
+    def send(n: int) -> None:
+        producer.send(topic, key=str(n).encode(), value=json.dumps({"sent": time.time()}).encode())
+
     reader = threading.Thread(target=consume)
     reader.start()
     try:
-
-        def send(n: int) -> None:
-            producer.send(
-                topic, key=str(n).encode(), value=json.dumps({"sent": time.time()}).encode()
-            )
-
-        paced(expected, send)
+        paced(WARM_UP, send)  # as for ours: the group joined before the measured messages
+        if not wait_for(lambda: len(received) >= WARM_UP, timeout=120):
+            raise SystemExit("the raw consumer received nothing within 120 s")
+        paced(RATE * SECONDS, lambda n: send(WARM_UP + n))
         producer.flush()
         reader.join(timeout=120)
         return received[WARM_UP:]

@@ -111,7 +111,9 @@ class SQLiteKeyStore:
         if conn is None:
             if not self.create and not self.path.exists():
                 raise UnknownSubject(f"no key store at {self.path}")
-            conn = self._local.conn = sqlite3.connect(self.path, timeout=30)
+            conn = self._local.conn = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False
+            )
             with self._lock:
                 self._open.append(conn)
         with conn:

@@ -124,6 +124,7 @@ class Processes:
         *,
         static: bool = False,
         times: bool = False,
+        **extra: str,
     ) -> subprocess.Popen[bytes]:
         """`static`: join with a group instance id (KIP-345), so that a restarted consumer takes
         its partitions back at once; Apache Kafka only (the embedded broker does not keep it).
@@ -133,6 +134,7 @@ class Processes:
             FAULT_APPLIED_LOG=str(applied_log),
             FAULT_KILL_AFTER=str(kill_after),
             FAULT_APPLIED_TIMES="1" if times else "0",
+            **extra,
         )
         if static:
             env["KAFKA_CONSUMER_INSTANCE_ID"] = "fault-consumer-1"
