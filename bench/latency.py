@@ -34,7 +34,7 @@ from tests.faults.harness import Processes, wait_for  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="ledger-latency-"))
 RATE = 200
-SECONDS = 10
+SECONDS = 5
 WARM_UP = 50
 FETCH_MAX_WAIT_MS = 100  # what the read-model consumer asks for (consumers/read_model_consumer)
 
