@@ -1,6 +1,8 @@
 """The benchmark suite (`make bench`): scenario files, one command, relay, Kafka to the read
 models, rebuild; each against the raw library doing the same work in the same run. SQLite
-files, and PostgreSQL where a server can be started here; the embedded Kafka broker."""
+files, and PostgreSQL where a server can be started here; the embedded Kafka broker, then Apache
+Kafka. The other benchmarks of `make bench`: state_as_of.py, consumer_group.py, latency.py,
+growth.py."""
 
 from __future__ import annotations
 
@@ -22,10 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
-from bench.harness import Measured, interleaved, record, timed
+from bench.harness import Measured, brokers, interleaved, record, timed
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.audit import rebuild
-from claims_ledger.infra.broker import EmbeddedBroker
 from claims_ledger.infra.codec import encode
 from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics, producer
 from claims_ledger.infra.logging import configure_logging
@@ -183,7 +184,7 @@ def stored_ledger(base: Settings, cases: int) -> tuple[Settings, Ledger]:
     return settings, ledger
 
 
-def relay(base: Settings, cases: int = 500) -> Measured:
+def relay(base: Settings, broker: str, cases: int = 500) -> Measured:
     def ours() -> float:
         settings, ledger = stored_ledger(base, cases)
         ensure_topics(settings)
@@ -225,8 +226,8 @@ def relay(base: Settings, cases: int = 500) -> Measured:
 
     mine, theirs = interleaved(ours, raw)
     return Measured(
-        f"relay_{label(base)}_tansu",
-        f"relay, store to Kafka ({label(base)}, embedded broker)",
+        f"relay_{label(base)}_{broker}",
+        f"relay, store to Kafka ({label(base)}, {BROKER_NAMES[broker]})",
         mine,
         theirs,
         "kafka-python producing the same payloads",
@@ -244,7 +245,7 @@ def published(base: Settings, cases: int) -> tuple[Settings, int]:
     return settings, ledger.recorder.max_notification_id() or 0
 
 
-def to_read_models(base: Settings, cases: int = 1000) -> Measured:
+def to_read_models(base: Settings, broker: str, cases: int = 1000) -> Measured:
     settings, count = published(base, cases)
 
     def ours() -> float:
@@ -294,8 +295,8 @@ def to_read_models(base: Settings, cases: int = 1000) -> Measured:
 
     mine, theirs = interleaved(ours, raw)
     return Measured(
-        f"kafka_to_read_models_{label(base)}_tansu",
-        f"Kafka to every read model ({label(base)}, embedded broker)",
+        f"kafka_to_read_models_{label(base)}_{broker}",
+        f"Kafka to every read model ({label(base)}, {BROKER_NAMES[broker]})",
         mine,
         theirs,
         "kafka-python consume + JSON decode",
@@ -355,6 +356,7 @@ def postgres() -> Iterator[PostgresServer | None]:
         PG = None
 
 
+BROKER_NAMES = {"embedded": "embedded broker", "apache": "Apache Kafka"}
 BENCHMARKS = ["scenario", "command", "rebuild", "relay", "consume", "postgres"]
 
 
@@ -373,12 +375,12 @@ def main() -> None:
     if "rebuild" in wanted:
         record(rebuild_bench(sqlite))
     if wanted & {"relay", "consume"}:
-        with EmbeddedBroker(TMP / "tansu") as broker:
-            on_kafka = sqlite.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap})
+        for broker, bootstrap in brokers(TMP):
+            on_kafka = sqlite.model_copy(update={"kafka_bootstrap_servers": bootstrap})
             if "relay" in wanted:
-                record(relay(on_kafka))
+                record(relay(on_kafka, broker))
             if "consume" in wanted:
-                record(to_read_models(on_kafka))
+                record(to_read_models(on_kafka, broker))
     if "postgres" in wanted:
         with postgres() as server:
             if server is not None:
