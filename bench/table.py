@@ -72,7 +72,7 @@ def tables(results: dict[str, Any]) -> str:
             " applying that step's files | apply peak memory |",
             "|---|---|---|---|---|---|",
         ]
-        for row in growth["sizes"].values():
+        for row in sorted(growth["sizes"].values(), key=lambda r: r["events"]):
             lines.append(
                 f"| {row['events']:,} | {row['rebuild_seconds']} s | "
                 f"{row['rebuild_events_per_second']:,} ev/s | "
