@@ -21,15 +21,12 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 
 from bench.harness import Measured, brokers, interleaved, record  # noqa: E402
+from bench.suite import published  # noqa: E402
 from claims_ledger.infra.checkpoint_log import signing_key  # noqa: E402
-from claims_ledger.infra.kafka_io import ensure_topics  # noqa: E402
 from claims_ledger.infra.logging import configure_logging  # noqa: E402
-from claims_ledger.infra.relay import Relay  # noqa: E402
-from claims_ledger.infra.scenario import apply_file  # noqa: E402
 from claims_ledger.infra.settings import Settings  # noqa: E402
-from claims_ledger.infra.store import build_ledger, open_read_model  # noqa: E402
+from claims_ledger.infra.store import open_read_model  # noqa: E402
 from tests.faults.harness import Processes  # noqa: E402
-from tests.scenarios import complaint_lines, write_scenario  # noqa: E402
 from tests.servers import PostgresServer  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="ledger-group-"))
@@ -37,22 +34,14 @@ CASES = 3_000
 PARTITIONS = 3
 
 
-def published(bootstrap: str) -> tuple[Settings, int]:
+def published_here(bootstrap: str) -> tuple[Settings, int]:
     """A SQLite ledger of CASES complaints, published to 3-partition topics."""
-    settings = Settings(
-        ledger_data_dir=TMP / uuid.uuid4().hex[:8],
+    base = Settings(
+        ledger_data_dir=TMP / "base",
         kafka_bootstrap_servers=bootstrap,
-        kafka_topic_prefix="g" + uuid.uuid4().hex[:8],
         kafka_topic_partitions=PARTITIONS,
     )
-    ledger = build_ledger(settings)
-    apply_file(ledger, write_scenario(TMP / "cases.jsonl", complaint_lines(CASES)))
-    ensure_topics(settings)
-    relay = Relay(ledger, settings)
-    while relay.publish_batch():
-        pass
-    relay.close()
-    return settings, ledger.recorder.max_notification_id() or 0
+    return published(base, CASES)
 
 
 def group_rate(settings: Settings, pg: PostgresServer, members: int, count: int) -> float:
@@ -89,7 +78,7 @@ def group_rate(settings: Settings, pg: PostgresServer, members: int, count: int)
 
 
 def shared_work(pg: PostgresServer, broker: str, bootstrap: str) -> Measured:
-    settings, count = published(bootstrap)
+    settings, count = published_here(bootstrap)
     two, one = interleaved(
         lambda: group_rate(settings, pg, 2, count), lambda: group_rate(settings, pg, 1, count)
     )
