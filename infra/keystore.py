@@ -47,10 +47,6 @@ class Subject:
 
 
 class KeyStore(Protocol):
-    def key_for_case(self, case: str) -> tuple[str, bytes]:
-        """The subject of a case and its key, minted on first use; refused once erased."""
-        ...
-
     def stored_key(self, case: str) -> tuple[str, bytes] | None:
         """The case's subject and key if it has one (nothing is written); refused once erased."""
         ...
@@ -79,7 +75,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _mint() -> tuple[str, bytes]:
+def mint_key() -> tuple[str, bytes]:
+    """A new data subject (a random uuid) and its random key."""
     return uuid.uuid4().hex, os.urandom(KEY_BYTES)
 
 
@@ -125,9 +122,6 @@ class SQLiteKeyStore:
         for conn in opened:
             conn.close()
         self._local = threading.local()
-
-    def key_for_case(self, case: str) -> tuple[str, bytes]:
-        return self.store_keys({case: _mint()})[case]
 
     def stored_key(self, case: str) -> tuple[str, bytes] | None:
         with self._connect() as conn:
@@ -227,9 +221,6 @@ class PostgresKeyStore:
             if self._lookup is not None:
                 self._lookup.close()
             self._lookup = None
-
-    def key_for_case(self, case: str) -> tuple[str, bytes]:
-        return self.store_keys({case: _mint()})[case]
 
     def stored_key(self, case: str) -> tuple[str, bytes] | None:
         row = (

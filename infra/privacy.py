@@ -19,8 +19,6 @@ import base64
 import dataclasses
 import hashlib
 import hmac
-import os
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +40,7 @@ from claims_ledger.domain.personal import (
     personal_fields,
     subject_of,
 )
-from claims_ledger.infra.keystore import KEY_BYTES, KeyStore
+from claims_ledger.infra.keystore import KeyStore, mint_key
 
 
 def _b64(data: bytes) -> str:
@@ -121,7 +119,7 @@ class KeyStoreBoundary:
         if case not in self._known:
             stored = self.keys.stored_key(case)
             if stored is None:
-                stored = self._minted[case] = (uuid.uuid4().hex, os.urandom(KEY_BYTES))
+                stored = self._minted[case] = mint_key()
             self._known[case] = stored
         return self._known[case]
 

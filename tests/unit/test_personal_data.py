@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import structlog
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import IntegrityError
 from pydantic import SecretStr
 
 from claims_ledger.domain.complaints.complaint import complaint_id
@@ -104,3 +105,26 @@ def test_the_injured_person_must_still_be_named_on_the_policy_ec_iv_1() -> None:
     assert encrypt(subject, key, "Siti") == encrypt(subject, key, "Siti")
     assert encrypt(subject, key, "Siti") != encrypt(subject, key, "Sita")
     assert encrypt(subject, key, "Siti") != encrypt("1" * 32, key, "Siti")
+
+
+def test_a_key_another_writer_stored_first_makes_the_command_run_again_under_that_key(
+    tmp_path: Path,
+) -> None:
+    # arrange: two writers on one store; the second gives the complaint its key first
+    settings = Settings(ledger_data_dir=tmp_path / "ledger")
+    first, second = build_ledger(settings), build_ledger(settings)
+    receive = command("ReceiveComplaint", complaint="CMP-KEY-RACE")
+    uow = first.unit_of_work()
+    first.handle(receive, context(), uow)  # mints a key, stores nothing yet
+    second.execute(command("ReceiveComplaint", complaint="CMP-KEY-RACE-2"), context())
+    winner = open_key_store(settings).store_keys({"CMP-KEY-RACE": ("f" * 32, b"k" * 32)})
+    # act / assert: the first writer's commit is refused, nothing stored for it
+    with pytest.raises(IntegrityError):
+        uow.commit()
+    assert first.recorder.max_notification_id() == second.recorder.max_notification_id()
+    # act: handled again, as `execute` does
+    first.execute(receive, context())
+    # assert: the stored phone number is under the winner's subject
+    received = next(iter(first.events.get(complaint_id("CMP-KEY-RACE"))))
+    subjects = {subject_of(v) for v in vars(received).values() if is_encrypted(v)}
+    assert subjects == {winner["CMP-KEY-RACE"][0]} == {"f" * 32}
