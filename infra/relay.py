@@ -20,12 +20,13 @@ with an error naming it; nothing of its batch is published.
 
 Every message is signed (infra/message_signing.py) and carries the relay's log epoch. The relay
 keeps a book (infra/relay_book.py) of the next offset it has had acknowledged on each partition;
-at start, every RELAY_TOPIC_CHECK_SECONDS and after any Kafka error it compares the topics' end
-offsets with the book. A topic that lost messages (the embedded broker restarted and kept
-nothing, a topic was deleted) is healed from the store: topics recreated, epoch raised, every
-event republished, and the log says so. While the broker is unreachable the relay records
-nothing, rebuilds its producer and retries with a growing pause (up to
-RELAY_RETRY_MAX_SECONDS); it never exits for it.
+at start, every RELAY_TOPIC_CHECK_SECONDS and after any Kafka error it reads back the message
+before each recorded offset, and with every batch it compares the offsets acknowledged with the
+book (an offset below one already acknowledged on its partition can only be a new log). A topic
+that lost messages (the embedded broker restarted and kept nothing, a topic was deleted) is
+healed from the store: topics recreated, epoch raised, every event republished, and the log says
+so. While the broker is unreachable the relay records nothing, rebuilds its producer and retries
+with a growing pause (up to RELAY_RETRY_MAX_SECONDS); it never exits for it.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Relay:
         self.book = RelayBook(ledger)
         self._end_offsets: KafkaConsumer | None = None
         self._checked_at = float("-inf")
+        self._republishing = False
         self.lease = lease
         self.checkpoints = checkpoints
         # Every message is signed with the ledger's key (infra/message_signing.py): the
@@ -164,12 +166,21 @@ class Relay:
             )
         self.producer.flush()
         acknowledged: dict[tuple[str, int], tuple[int, str]] = {}
+        first_offsets: dict[tuple[str, int], int] = {}
         for published, future in zip(envelopes, futures, strict=True):
             metadata = future.get(timeout=60)  # raises if any send was not acknowledged
             where = (metadata.topic, metadata.partition)
+            first_offsets.setdefault(where, metadata.offset)
             if metadata.offset + 1 > acknowledged.get(where, (0, ""))[0]:
                 acknowledged[where] = (metadata.offset + 1, published.hash)
         last = notifications[-1].id
+        lowered = self._below_the_book(first_offsets)
+        if lowered:
+            # Appended below an offset already acknowledged there: the partition is a new log
+            # (the broker restarted empty, the topic was recreated). Recording these offsets
+            # would make the book agree with the new log and hide the loss.
+            self._republish(lowered)
+            return len(notifications)
         self.book.record(acknowledged)
         self.tracking.insert_tracking(Tracking(position_name(self.epoch), last))
         log.info("relay.published", count=len(notifications), position=last, epoch=self.epoch)
@@ -248,7 +259,8 @@ class Relay:
                 log.info("relay.took_over", position=self.position())
                 standby_logged = False
             try:
-                healed = self.heal_if_due(force=failures > 0)
+                healed = self.heal_if_due(force=failures > 0) or self._republishing
+                self._republishing = False
                 published = self._catch_up(stop) if total == 0 or healed else 0
                 published = published or self.publish_batch()
             except KafkaError as error:
@@ -294,6 +306,24 @@ class Relay:
         losses = self.lost_messages()
         if not losses:
             return False
+        self._republish(losses)
+        return True
+
+    def _below_the_book(
+        self, first_offsets: dict[tuple[str, int], int]
+    ) -> dict[tuple[str, int], tuple[int, str]]:
+        """Partitions where this batch was appended below the next offset the book holds. A
+        partition's offsets only grow, whoever writes to it, so this means a replaced log,
+        found at once and without reading anything back."""
+        recorded = self.book.offsets()
+        return {
+            where: (recorded[where][0], f"a new message acknowledged at offset {offset}")
+            for where, offset in first_offsets.items()
+            if where in recorded and offset < recorded[where][0]
+        }
+
+    def _republish(self, losses: dict[tuple[str, int], tuple[int, str]]) -> None:
+        """Raise the epoch: the whole store is published again from position 0."""
         for (topic, partition), (next_offset, why) in sorted(losses.items()):
             log.warning(
                 "relay.topic_lost_messages",
@@ -313,7 +343,7 @@ class Relay:
             "truth",
         )
         self._rebuild_producer()
-        return True
+        self._republishing = True
 
     def lost_messages(self) -> dict[tuple[str, int], tuple[int, str]]:
         """Partitions that no longer hold, just before the next offset the relay recorded,
@@ -325,43 +355,64 @@ class Relay:
         client = self._offsets_client()
         existing = client.topics()
         losses: dict[tuple[str, int], tuple[int, str]] = {}
-        for (topic, partition), (next_offset, seal) in sorted(recorded.items()):
+        wanted: dict[TopicPartition, int] = {}
+        for (topic, partition), (next_offset, _) in sorted(recorded.items()):
             if topic not in existing:
                 losses[(topic, partition)] = (next_offset, "the topic is gone")
-                continue
-            tp = TopicPartition(topic, partition)
-            found = self._read_back(client, tp, next_offset - 1)
+            else:
+                wanted[TopicPartition(topic, partition)] = next_offset - 1
+        for tp, found in self._read_back(client, wanted).items():
+            next_offset, seal = recorded[(tp.topic, tp.partition)]
             if found is _NO_ANSWER:
-                log.info("relay.read_back_unanswered", topic=topic, partition=partition)
+                log.info("relay.read_back_unanswered", topic=tp.topic, partition=tp.partition)
             elif found is None:
-                losses[(topic, partition)] = (next_offset, "no message there")
+                losses[(tp.topic, tp.partition)] = (next_offset, "no message there")
             elif found != seal:
-                losses[(topic, partition)] = (next_offset, f"another message there ({found})")
+                losses[(tp.topic, tp.partition)] = (next_offset, f"another message there ({found})")
         return losses
 
     @staticmethod
-    def _read_back(client: KafkaConsumer, tp: TopicPartition, offset: int) -> str | None:
-        """The seal hash of the message at `offset`; None when the partition has none there
-        (out of range, or empty); _NO_ANSWER when the broker said nothing in time."""
-        client.assign([tp])
-        client.seek(tp, offset)
+    def _read_back(
+        client: KafkaConsumer, wanted: dict[TopicPartition, int]
+    ) -> dict[TopicPartition, str | None]:
+        """For each partition, the seal hash of the message at its offset; None when the
+        partition has none there (out of range, or empty); _NO_ANSWER when the broker said
+        nothing in time. Every partition is read at once (one wait, not one per partition)."""
+        if not wanted:
+            return {}
+        client.assign(list(wanted))
+        client.resume(*wanted)  # paused by an earlier read-back once answered
+        for tp, offset in wanted.items():
+            client.seek(tp, offset)
+        found: dict[TopicPartition, str | None] = {}
         deadline = time.monotonic() + READ_BACK_SECONDS
-        while time.monotonic() < deadline:
+        while len(found) < len(wanted) and time.monotonic() < deadline:
             try:
-                records = client.poll(timeout_ms=500, max_records=1).get(tp, [])
-            except OffsetOutOfRangeError:
-                return None
-            if records:
+                batches = client.poll(timeout_ms=500)
+            except OffsetOutOfRangeError as error:
+                out = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
+                for tp in out or set(wanted) - set(found):
+                    found[tp] = None
+                client.pause(*found)
+                continue
+            for tp, records in batches.items():
+                if tp in found or not records:
+                    continue
                 record = records[0]
-                if record.offset != offset:
-                    return None
-                try:
-                    return str(json.loads(record.value)["hash"])
-                except (ValueError, KeyError, TypeError):
-                    return "not a ledger message"
-        if client.end_offsets([tp]).get(tp) == 0:
-            return None  # an empty partition: recreated since
-        return _NO_ANSWER
+                if record.offset != wanted[tp]:
+                    found[tp] = None
+                else:
+                    try:
+                        found[tp] = str(json.loads(record.value)["hash"])
+                    except (ValueError, KeyError, TypeError):
+                        found[tp] = "not a ledger message"
+                client.pause(tp)
+        silent = [tp for tp in wanted if tp not in found]
+        ends = client.end_offsets(silent) if silent else {}
+        for tp in silent:
+            # an empty partition was recreated since; anything else is asked again later
+            found[tp] = None if ends.get(tp) == 0 else _NO_ANSWER
+        return found
 
     def _offsets_client(self) -> KafkaConsumer:
         if self._end_offsets is None:
