@@ -20,9 +20,11 @@ it is read again.
 
 A replaced log (the embedded broker restarted and the relay republished the store under a new
 epoch; a topic deleted and recreated) is noticed three ways: a message whose relay epoch is above
-the one stored for its partition; a broker's OFFSET_OUT_OF_RANGE for the stored offset; and the
+the one stored for its partition; a broker's OFFSET_OUT_OF_RANGE for the stored offset (or
+Apache Kafka's leader-epoch check finding the log truncated below it); and the
 message just before the stored offset not being the one recorded (read back whenever the
-consumer seeks to its stored offsets, and every VERIFY_IDLE_SECONDS while idle). The partition is
+consumer seeks to its stored offsets, and every VERIFY_IDLE_SECONDS while idle; a read-back
+still unanswered a round later on a partition that ends before it counts too). The partition is
 then read again from its earliest offset under a new generation of positions, relying on
 (aggregate id, version) deduplication. Kafka errors (a broker restarting, a rebalance) never end
 `run`: it pauses, reconnects and seeks to the positions in its database.
@@ -47,6 +49,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import (
     CommitFailedError,
     KafkaError,
+    LogTruncationError,
     MessageSizeTooLargeError,
     OffsetOutOfRangeError,
 )
@@ -120,6 +123,9 @@ class ReadModelConsumer:
             # Never a silent jump: an offset the broker no longer has raises, and the consumer
             # rereads that partition from the start (deduplicating) and says so.
             auto_offset_reset="none",
+            # A topic the broker lost is created again by the relay with the configured
+            # partitions, not by a consumer's metadata request with the broker's defaults.
+            allow_auto_create_topics=False,
             session_timeout_ms=6000,
             heartbeat_interval_ms=1000,
             max_poll_records=500,
@@ -145,6 +151,8 @@ class ReadModelConsumer:
         self._pending: list[tuple[Any, Any, int, str, list[tuple[str, bytes]]]] = []
         self._verify: dict[TopicPartition, int] = {}
         """Partitions sought to just before their stored offset: the offset to read back."""
+        self._verify_since: dict[TopicPartition, float] = {}
+        """When each pending read-back was first asked for."""
 
     # -- positions ----------------------------------------------------------------------------
 
@@ -158,11 +166,13 @@ class ReadModelConsumer:
         state = self.read_model.source_state(source)
         self._states[tp] = state
         stored = self.read_model.position(state.tracking_name(source))
-        self._verify.pop(tp, None)
+        asked = self._verify.pop(tp, None)
         if stored is None:
             self.consumer.seek_to_beginning(tp)
         elif state.last_digest and state.next_offset == stored and stored > 0:
             self._verify[tp] = stored - 1
+            if asked != stored - 1:
+                self._verify_since[tp] = time.monotonic()
             self.consumer.seek(tp, stored - 1)
         else:
             self.consumer.seek(tp, stored)
@@ -177,6 +187,7 @@ class ReadModelConsumer:
         )
         self._states[tp] = new
         self._verify.pop(tp, None)
+        self._verify_since.pop(tp, None)
         self.resets += 1
         log.warning(
             "consumer.log_replaced",
@@ -205,6 +216,12 @@ class ReadModelConsumer:
             partitions = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
             for tp in partitions or self.consumer.assignment():
                 self._reread(tp, "the broker no longer has the stored offset (OFFSET_OUT_OF_RANGE)")
+            return 0
+        except LogTruncationError as error:
+            # Apache Kafka's leader epochs (KIP-320): the log no longer holds what was read
+            # under the epoch the position carries (a topic recreated, an unclean election).
+            for tp in error.divergent_offsets or self.consumer.assignment():
+                self._reread(tp, "the broker's log was truncated below the stored offset")
             return 0
         batches = {tp: self._checked(tp, tp_messages) for tp, tp_messages in batches.items()}
         messages = [m for tp_messages in batches.values() for m in tp_messages]
@@ -249,6 +266,7 @@ class ReadModelConsumer:
         if not messages:
             return messages
         expected = self._verify.pop(tp, None)
+        self._verify_since.pop(tp, None)
         if expected is not None:
             first = messages[0]
             state = self._states.get(tp, SourceState())
@@ -291,8 +309,23 @@ class ReadModelConsumer:
         if now - self._verified_at < VERIFY_IDLE_SECONDS:
             return
         self._verified_at = now
+        # A read-back unanswered since the last round, on a partition the broker says ends at
+        # or before it: the message is gone (the embedded broker answers a fetch beyond a
+        # new, shorter log with nothing at all, not OFFSET_OUT_OF_RANGE).
+        unanswered = [
+            tp
+            for tp, since in self._verify_since.items()
+            if tp in self._verify and now - since >= VERIFY_IDLE_SECONDS
+        ]
+        ends = self.consumer.end_offsets(unanswered) if unanswered else {}
         for tp in self.consumer.assignment():
-            self.seek_to_stored(tp)
+            offset, end = self._verify.get(tp), ends.get(tp)
+            if offset is not None and end is not None and end <= offset:
+                self._reread(
+                    tp, f"the message at offset {offset} is gone (the partition ends at {end})"
+                )
+            else:
+                self.seek_to_stored(tp)
 
     def _reseek(self, partitions: Sequence[TopicPartition]) -> None:
         assigned = self.consumer.assignment()

@@ -49,6 +49,7 @@ from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Seal
 from claims_ledger.infra.checkpoint_log import CheckpointWriter, signing_key
 from claims_ledger.infra.codec import encode, publishable
+from claims_ledger.infra.errors import Unreachable
 from claims_ledger.infra.kafka_io import ensure_topics, producer
 from claims_ledger.infra.message_signing import MessageSigner
 from claims_ledger.infra.progress import progress
@@ -131,6 +132,10 @@ class Relay:
             "max_block_ms": 10_000,
             "request_timeout_ms": 10_000,
             "delivery_timeout_ms": 20_000,
+            # A topic the broker lost is created again by the relay (ensure_topics, with the
+            # configured partitions), never by a send with the broker's defaults: a send to it
+            # fails within max_block_ms and the relay heals.
+            "allow_auto_create_topics": False,
         }
         if settings.relay_compression != "none":
             config["compression_type"] = settings.relay_compression
@@ -263,7 +268,7 @@ class Relay:
                 self._republishing = False
                 published = self._catch_up(stop) if total == 0 or healed else 0
                 published = published or self.publish_batch()
-            except KafkaError as error:
+            except (KafkaError, Unreachable) as error:
                 failures += 1
                 pause = min(
                     self.settings.relay_retry_max_seconds,
@@ -305,6 +310,8 @@ class Relay:
         self._checked_at = now
         losses = self.lost_messages()
         if not losses:
+            if force:  # after an error: a topic never published to may be gone too
+                ensure_topics(self.settings)
             return False
         self._republish(losses)
         return True
@@ -420,6 +427,7 @@ class Relay:
                 **self.settings.kafka_client_config(),
                 client_id="claims-ledger-relay-check",
                 enable_auto_commit=False,
+                allow_auto_create_topics=False,
                 auto_offset_reset="none",
                 request_timeout_ms=10_000,
             )

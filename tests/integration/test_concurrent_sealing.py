@@ -68,7 +68,8 @@ def test_two_processes_opening_a_fresh_store_and_writing_at_once_leave_whole_sea
     run_in_two_processes(open_and_write, store_settings)
     # assert: 2 x 6 complaints of 7 events, every one sealed, every chain linked from genesis
     assert_every_chain_is_whole(store_settings)
-    seals = sealing_recorder(build_ledger(store_settings)).select_seals(0)
+    ledger = build_ledger(store_settings)  # kept: a collected Application closes its store
+    seals = sealing_recorder(ledger).select_seals(0)
     assert len(seals) == 2 * 6 * 7
     first = seals[min(s for s in seals if seals[s].aggregate_id == complaint_id("C-B-5"))]
     assert first.version == 1 and first.prev_hash == GENESIS_HASH
@@ -102,7 +103,8 @@ def test_two_processes_sealing_a_store_written_before_seals_seal_each_event_once
     sealed = run_in_two_processes(open_and_backfill, store_settings)
     # assert: each event sealed once, with the hash 0.1.0 would have published
     assert sum(sealed) == len(published)
-    seals = sealing_recorder(build_ledger(store_settings)).select_seals(0)
+    ledger = build_ledger(store_settings)  # kept: a collected Application closes its store
+    seals = sealing_recorder(ledger).select_seals(0)
     assert {n: (s.prev_hash, s.hash) for n, s in seals.items()} == {
         n: (e.prev_hash, e.hash) for n, e in published.items()
     }

@@ -82,7 +82,8 @@ def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(
     )
     ensure_topics(settings)
     stored = store_2000_events(settings)
-    position = relay_tracking_recorder(build_ledger(settings))
+    ledger = build_ledger(settings)  # kept: a collected Application closes its store
+    position = relay_tracking_recorder(ledger)
     rng = random.Random(20261122)
     mid_stream_kills: list[int] = []
     # act: start the relay, SIGKILL it once it has passed a random point, restart; five times
