@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -411,19 +411,27 @@ def kafka_publisher(settings: Settings) -> Callable[[str], None] | None:
     no Kafka cluster is configured)."""
     if settings.kafka_bootstrap_servers is None:
         return None
+    kept: list[Any] = []
+    """The producer, made on first use and kept: a new one per checkpoint cost a connection and
+    a producer id each time, inside the relay's loop. Dropped after a failed send (the broker may
+    have restarted and forgotten its id); kafka-python closes it at exit."""
 
     def publish(note: str) -> None:
         from claims_ledger.infra.kafka_io import producer
 
-        sender = producer(settings, client_id="claims-ledger-checkpoints")
+        if not kept:
+            kept.append(producer(settings, client_id="claims-ledger-checkpoints"))
         try:
-            sender.send(
+            kept[0].send(
                 settings.checkpoint_topic,
                 key=settings.checkpoint_origin.encode(),
                 value=note.encode(),
             ).get(timeout=60)
-        finally:
-            sender.close(timeout=10)
+        except BaseException:
+            sender = kept.pop()
+            with suppress(Exception):
+                sender.close(timeout=0)
+            raise
 
     return publish
 

@@ -227,6 +227,7 @@ def on_kafka(store_settings: Settings, kafka_bootstrap: str) -> Settings:
 
 
 @pytest.mark.kafka
+@pytest.mark.parametrize("kafka_bootstrap", ["tansu"], indirect=True)  # the broker is not at stake
 @pytest.mark.parametrize("tampering", TAMPERINGS.values(), ids=TAMPERINGS.keys())
 def test_verify_names_an_event_tampered_with_after_it_was_published(
     on_kafka: Settings, tampering: Callable[[Attacker], list[Named]]
@@ -292,6 +293,7 @@ RELAY_CASES = {
 
 
 @pytest.mark.kafka
+@pytest.mark.parametrize("kafka_bootstrap", ["tansu"], indirect=True)  # the broker is not at stake
 @pytest.mark.parametrize("case", RELAY_CASES.values(), ids=RELAY_CASES.keys())
 def test_the_relay_stops_at_an_event_that_does_not_match_its_seal_and_publishes_none_of_its_batch(
     on_kafka: Settings, case: RelayCase
