@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -411,27 +411,19 @@ def kafka_publisher(settings: Settings) -> Callable[[str], None] | None:
     no Kafka cluster is configured)."""
     if settings.kafka_bootstrap_servers is None:
         return None
-    kept: list[Any] = []
-    """The producer, made on first use and kept: a new one per checkpoint cost a connection and
-    a producer id each time, inside the relay's loop. Dropped after a failed send (the broker may
-    have restarted and forgotten its id); kafka-python closes it at exit."""
 
     def publish(note: str) -> None:
         from claims_ledger.infra.kafka_io import producer
 
-        if not kept:
-            kept.append(producer(settings, client_id="claims-ledger-checkpoints"))
+        sender = producer(settings, client_id="claims-ledger-checkpoints")
         try:
-            kept[0].send(
+            sender.send(
                 settings.checkpoint_topic,
                 key=settings.checkpoint_origin.encode(),
                 value=note.encode(),
             ).get(timeout=60)
-        except BaseException:
-            sender = kept.pop()
-            with suppress(Exception):
-                sender.close(timeout=0)
-            raise
+        finally:
+            sender.close(timeout=10)
 
     return publish
 

@@ -59,14 +59,26 @@ def relay_process(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
         "RELAY_BATCH_SIZE": str(settings.relay_batch_size),
         # A relay killed keeps its lease until it expires; the next one waits that long.
         "RELAY_LEASE_SECONDS": str(settings.relay_lease_seconds),
-        "LOG_LEVEL": "warning",
+        "LOG_LEVEL": "info",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "claims_ledger", "relay", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # Its log beside the data folder, for a test that fails to show (relay_logs).
+    log_path = settings.ledger_data_dir.parent / f"relay-{time.monotonic_ns()}.log"
+    with log_path.open("wb") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "claims_ledger", "relay", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
+
+
+def relay_logs(settings: Settings, lines: int = 15) -> str:
+    """The last lines of every relay log of a test (see relay_process)."""
+    tails = []
+    for path in sorted(settings.ledger_data_dir.parent.glob("relay-*.log")):
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        tails.append(f"--- {path.name}\n" + "\n".join(tail))
+    return "\n".join(tails)
 
 
 def test_relay_killed_at_random_points_loses_nothing_and_applies_nothing_twice(

@@ -17,7 +17,7 @@ from claims_ledger.infra.relay_lease import PostgresLease, SQLiteLease, relay_le
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import build_ledger, relay_tracking_recorder
 from tests.factories import store_complaints
-from tests.integration.test_relay_faults import relay_process
+from tests.integration.test_relay_faults import relay_logs, relay_process
 from tests.servers import read_topic, wait_until
 
 pytestmark = pytest.mark.kafka
@@ -62,7 +62,12 @@ def test_a_standby_relay_takes_over_when_the_active_one_is_killed(
         killed_at = published()
         assert killed_at < stored
         stored = store_complaints(ledger, 250, 50)
-        wait_until(lambda: published() == stored, timeout=90, interval=0.05)
+        try:
+            wait_until(lambda: published() == stored, timeout=90, interval=0.05)
+        except TimeoutError:
+            raise AssertionError(
+                f"published {published()} of {stored}; relay logs:\n{relay_logs(settings)}"
+            ) from None
         # assert: the second holds the lease and published the rest
         assert pid_of(lease.current_holder()) == second.pid
     finally:
