@@ -473,8 +473,11 @@ class Relay:
         return published
 
     def close(self) -> None:
-        if self._end_offsets is not None:
-            self._end_offsets.close()
-        self.producer.close(timeout=10)
-        if self.lease is not None:
-            self.lease.release()
+        try:
+            if self._end_offsets is not None:
+                self._end_offsets.close()
+            self.producer.close(timeout=10)
+        finally:
+            # the lease goes whatever the clients did: a standby need not wait for it to expire
+            if self.lease is not None:
+                self.lease.release()
