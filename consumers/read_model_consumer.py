@@ -149,10 +149,9 @@ class ReadModelConsumer:
         self._verified_at = time.monotonic()
         self._states: dict[TopicPartition, SourceState] = {}
         self._pending: list[tuple[Any, Any, int, str, list[tuple[str, bytes]]]] = []
-        self._verify: dict[TopicPartition, int] = {}
-        """Partitions sought to just before their stored offset: the offset to read back."""
-        self._verify_since: dict[TopicPartition, float] = {}
-        """When each pending read-back was first asked for."""
+        self._verify: dict[TopicPartition, tuple[int, float]] = {}
+        """Partitions sought to just before their stored offset: the offset to read back, and
+        when that read-back was first asked for."""
 
     # -- positions ----------------------------------------------------------------------------
 
@@ -170,9 +169,9 @@ class ReadModelConsumer:
         if stored is None:
             self.consumer.seek_to_beginning(tp)
         elif state.last_digest and state.next_offset == stored and stored > 0:
-            self._verify[tp] = stored - 1
-            if asked != stored - 1:
-                self._verify_since[tp] = time.monotonic()
+            # asked again for the same offset: it has waited since it was first asked
+            since = asked[1] if asked is not None and asked[0] == stored - 1 else time.monotonic()
+            self._verify[tp] = (stored - 1, since)
             self.consumer.seek(tp, stored - 1)
         else:
             self.consumer.seek(tp, stored)
@@ -187,7 +186,6 @@ class ReadModelConsumer:
         )
         self._states[tp] = new
         self._verify.pop(tp, None)
-        self._verify_since.pop(tp, None)
         self.resets += 1
         log.warning(
             "consumer.log_replaced",
@@ -265,9 +263,9 @@ class ReadModelConsumer:
         message is checked and dropped; a replaced log drops the rest and rereads it."""
         if not messages:
             return messages
-        expected = self._verify.pop(tp, None)
-        self._verify_since.pop(tp, None)
-        if expected is not None:
+        asked = self._verify.pop(tp, None)
+        if asked is not None:
+            expected, _ = asked
             first = messages[0]
             state = self._states.get(tp, SourceState())
             if first.offset != expected or digest(first.value) != state.last_digest:
@@ -312,14 +310,14 @@ class ReadModelConsumer:
         # A read-back unanswered since the last round, on a partition the broker says ends at
         # or before it: the message is gone (the embedded broker answers a fetch beyond a
         # new, shorter log with nothing at all, not OFFSET_OUT_OF_RANGE).
-        unanswered = [
-            tp
-            for tp, since in self._verify_since.items()
-            if tp in self._verify and now - since >= VERIFY_IDLE_SECONDS
-        ]
-        ends = self.consumer.end_offsets(unanswered) if unanswered else {}
+        unanswered = {
+            tp: offset
+            for tp, (offset, since) in self._verify.items()
+            if now - since >= VERIFY_IDLE_SECONDS
+        }
+        ends = self.consumer.end_offsets(list(unanswered)) if unanswered else {}
         for tp in self.consumer.assignment():
-            offset, end = self._verify.get(tp), ends.get(tp)
+            offset, end = unanswered.get(tp), ends.get(tp)
             if offset is not None and end is not None and end <= offset:
                 self._reread(
                     tp, f"the message at offset {offset} is gone (the partition ends at {end})"
