@@ -150,6 +150,7 @@ class ReadModelConsumer:
         self._states: dict[TopicPartition, SourceState] = {}
         self._pending: list[tuple[Any, Any, int, str, list[tuple[str, bytes]]]] = []
         self._verify: dict[TopicPartition, tuple[int, float]] = {}
+        self._last_commits: dict[TopicPartition, OffsetAndMetadata] = {}
         """Partitions sought to just before their stored offset: the offset to read back, and
         when that read-back was first asked for."""
 
@@ -249,12 +250,10 @@ class ReadModelConsumer:
             for tp, tp_messages in batches.items()
             if tp_messages
         }
-        try:
-            self.consumer.commit(commits)
-        except CommitFailedError:
-            # The group rebalanced since the poll: the offsets are in the database already
-            # (the true position); the next owner seeks to them.
-            log.info("consumer.commit_failed_after_rebalance", partitions=len(commits))
+        # Not awaited: the database holds the true position, Kafka's copy is for tooling (a
+        # synchronous commit was a third of the consumer's time at 200 commands/s, measured).
+        self.consumer.commit_async(commits, callback=_commit_answered)
+        self._last_commits.update(commits)
         self._log_lag()
         return len(messages)
 
@@ -496,8 +495,22 @@ class ReadModelConsumer:
                 failures = 0
 
     def close(self) -> None:
+        owned = self.consumer.assignment()
+        last = {tp: at for tp, at in self._last_commits.items() if tp in owned}
+        if last:  # the last asynchronous commit may still be in flight
+            with contextlib.suppress(KafkaError):
+                self.consumer.commit(last)
         self.consumer.close(autocommit=False)
         self.dead_letters.close(timeout=10)
+
+
+def _commit_answered(offsets: dict[TopicPartition, OffsetAndMetadata], answer: Any) -> None:
+    """The broker's answer to an offset commit. Refused after a rebalance: the offsets are in
+    the database already (the true position); the next owner seeks to them."""
+    if isinstance(answer, CommitFailedError):
+        log.info("consumer.commit_failed_after_rebalance", partitions=len(offsets))
+    elif isinstance(answer, Exception):
+        log.info("consumer.commit_failed", error=f"{type(answer).__name__}: {answer}")
 
 
 def _seal_of(value: bytes | None) -> str:

@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import PersistenceError, Tracking
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from claims_ledger.domain.ledger import Ledger
+from claims_ledger.infra.sqlite_write import immediate_transaction
 
 RELAY_POSITION = "relay"
 """The tracking name of the relay's position in epoch 0."""
@@ -60,10 +61,15 @@ class RelayBook:
     def offsets(self) -> dict[tuple[str, int], tuple[int, str]]:
         return self._dialect.offsets()
 
-    def record(self, offsets: Offsets) -> None:
-        """Raise the recorded next offsets (never lowers one)."""
-        if offsets:
-            self._dialect.record(offsets)
+    def record(
+        self, offsets: Offsets, position: Tracking | None = None, tracking: Any = None
+    ) -> None:
+        """Raise the recorded next offsets (never lowers one) and, with `position`, record the
+        relay's position in `tracking` (the library's tracking recorder of this database) in
+        the same transaction: one commit per batch, and on SQLite one taken with the write lock
+        (the library's first tracking insert reads before it writes)."""
+        if offsets or position is not None:
+            self._dialect.record(offsets, position, tracking)
 
     def new_epoch(self) -> int:
         """Raise the epoch and forget the offsets, in one transaction; returns the new epoch."""
@@ -79,7 +85,7 @@ class _Dialect:
     def offsets(self) -> dict[tuple[str, int], tuple[int, str]]:
         raise NotImplementedError
 
-    def record(self, offsets: Offsets) -> None: ...
+    def record(self, offsets: Offsets, position: Tracking | None, tracking: Any) -> None: ...
 
     def new_epoch(self) -> int:
         raise NotImplementedError
@@ -98,10 +104,12 @@ class _Memory(_Dialect):
     def offsets(self) -> dict[tuple[str, int], tuple[int, str]]:
         return dict(self._offsets)
 
-    def record(self, offsets: Offsets) -> None:
+    def record(self, offsets: Offsets, position: Tracking | None, tracking: Any) -> None:
         for key, (offset, seal) in offsets.items():
             if offset > self._offsets.get(key, (0, ""))[0]:
                 self._offsets[key] = (offset, seal)
+        if position is not None:
+            tracking.insert_tracking(position)
 
     def new_epoch(self) -> int:
         self._epoch += 1
@@ -114,7 +122,7 @@ class _SQLite(_Dialect):
         self.datastore = datastore
 
     def create(self) -> None:
-        with self.datastore.transaction(commit=True) as c:
+        with immediate_transaction(self.datastore) as c:
             c.execute(
                 "CREATE TABLE IF NOT EXISTS relay_epoch "
                 "(id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL)"
@@ -139,18 +147,21 @@ class _SQLite(_Dialect):
                 for r in c.fetchall()
             }
 
-    def record(self, offsets: Offsets) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                "INSERT INTO relay_offsets (topic, partition, next_offset, last_hash) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET "
-                "next_offset = excluded.next_offset, last_hash = excluded.last_hash "
-                "WHERE excluded.next_offset > relay_offsets.next_offset",
-                [(t, p, o, h) for (t, p), (o, h) in offsets.items()],
-            )
+    def record(self, offsets: Offsets, position: Tracking | None, tracking: Any) -> None:
+        with immediate_transaction(self.datastore) as c:
+            if offsets:
+                c.executemany(
+                    "INSERT INTO relay_offsets (topic, partition, next_offset, last_hash) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET "
+                    "next_offset = excluded.next_offset, last_hash = excluded.last_hash "
+                    "WHERE excluded.next_offset > relay_offsets.next_offset",
+                    [(t, p, o, h) for (t, p), (o, h) in offsets.items()],
+                )
+            if position is not None:
+                tracking._insert_tracking(c, position)
 
     def new_epoch(self) -> int:
-        with self.datastore.transaction(commit=True) as c:
+        with immediate_transaction(self.datastore) as c:
             c.execute("UPDATE relay_epoch SET epoch = epoch + 1 WHERE id = 1")
             c.execute("DELETE FROM relay_offsets")
             c.execute("SELECT epoch FROM relay_epoch WHERE id = 1")
@@ -215,8 +226,12 @@ class _Postgres(_Dialect):
             (r["topic"], int(r["partition"])): (int(r["next_offset"]), r["last_hash"]) for r in rows
         }
 
-    def record(self, offsets: Offsets) -> None:
+    def record(self, offsets: Offsets, position: Tracking | None, tracking: Any) -> None:
         with self.datastore.transaction(commit=True) as c:
+            if position is not None:
+                tracking._insert_tracking(c, position)
+            if not offsets:
+                return
             c.executemany(
                 SQL(
                     "INSERT INTO {table} (topic, partition, next_offset, last_hash) "

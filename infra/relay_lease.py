@@ -21,6 +21,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.sqlite_write import immediate_transaction
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,7 @@ class SQLiteLease:
         self.table = table
         self.holder = holder_id()
         self._held_until = 0.0
-        with self.datastore.transaction(commit=True) as c:
+        with immediate_transaction(self.datastore) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} "
                 "(name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL)"
@@ -58,7 +59,7 @@ class SQLiteLease:
         now = time.time()
         if now < self._held_until - self.seconds / 2:
             return True  # held, and nobody may take it before it expires: no write needed yet
-        with self.datastore.transaction(commit=True) as c:
+        with immediate_transaction(self.datastore) as c:
             # One statement: SQLite runs it under the write lock, so two relays never both
             # find the lease free.
             c.execute(
@@ -76,7 +77,7 @@ class SQLiteLease:
 
     def release(self) -> None:
         self._held_until = 0.0
-        with self.datastore.transaction(commit=True) as c:
+        with immediate_transaction(self.datastore) as c:
             c.execute(
                 f"DELETE FROM {self.table} WHERE name = ? AND holder = ?",
                 (LEASE_NAME, self.holder),

@@ -16,8 +16,8 @@ them as inserted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -35,6 +35,7 @@ from claims_ledger.domain.envelope import AggregateTypes, UnknownAggregateType
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Key, Seal, SealChain, UnlinkedEvent, predecessor_keys
 from claims_ledger.infra.deadline_store import PostgresDeadlineIndex, SQLiteDeadlineIndex
+from claims_ledger.infra.sqlite_write import immediate_transaction
 
 log = structlog.get_logger(__name__)
 
@@ -197,17 +198,8 @@ class SealingSQLiteRecorder(SQLiteDeadlineIndex, SQLiteApplicationRecorder):
         with self._immediate_transaction() as c:
             self._create_table(c)
 
-    @contextmanager
-    def _immediate_transaction(self) -> Iterator[SQLiteCursor]:
-        with self.datastore.get_connection(commit=True) as connection:
-            cursor = connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+    def _immediate_transaction(self) -> AbstractContextManager[SQLiteCursor]:
+        return immediate_transaction(self.datastore)
 
     def _id(self, aggregate_id: UUID | str) -> str:
         return aggregate_id.hex if isinstance(aggregate_id, UUID) else aggregate_id
