@@ -57,8 +57,8 @@ from claims_ledger.infra.relay_book import RELAY_POSITION, RelayBook, position_n
 from claims_ledger.infra.relay_lease import RelayLease
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.settings import Settings
-from claims_ledger.infra.sqlite_write import is_busy
 from claims_ledger.infra.store import relay_tracking_recorder
+from claims_ledger.projections.sqlite_write import is_busy
 
 log = structlog.get_logger(__name__)
 

@@ -28,7 +28,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
 from claims_ledger.domain.ledger import Ledger
-from claims_ledger.infra.sqlite_write import immediate_transaction
+from claims_ledger.projections.sqlite_write import immediate_transaction
 
 RELAY_POSITION = "relay"
 """The tracking name of the relay's position in epoch 0."""

@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.settings import Settings
-from claims_ledger.infra.sqlite_write import immediate_transaction
+from claims_ledger.projections.sqlite_write import immediate_transaction
 
 log = structlog.get_logger(__name__)
 

@@ -35,7 +35,7 @@ from claims_ledger.domain.envelope import AggregateTypes, UnknownAggregateType
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.seals import Key, Seal, SealChain, UnlinkedEvent, predecessor_keys
 from claims_ledger.infra.deadline_store import PostgresDeadlineIndex, SQLiteDeadlineIndex
-from claims_ledger.infra.sqlite_write import immediate_transaction
+from claims_ledger.projections.sqlite_write import immediate_transaction
 
 log = structlog.get_logger(__name__)
 

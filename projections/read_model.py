@@ -39,6 +39,7 @@ from claims_ledger.projections.complaint_status import STATUS, ComplaintStatus
 from claims_ledger.projections.deadlines import DEADLINES, DeadlineRow
 from claims_ledger.projections.event_log import EVENTS, EventRow
 from claims_ledger.projections.folds import TABLES
+from claims_ledger.projections.sqlite_write import immediate_transaction
 from claims_ledger.projections.tables import Table
 from claims_ledger.projections.travel_claims import TRAVEL_CLAIMS, TravelClaimRow
 
@@ -285,6 +286,14 @@ class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
 
     def _sql(self, text: str) -> str:
         return _sqlite_statement(text)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        # A batch reads (the rows its folds start from) before it writes: another process
+        # writing this file in between (a rebuild, the web application's indexes) would
+        # otherwise fail it at once with "database is locked" instead of waiting for the lock.
+        with immediate_transaction(self.datastore) as c:
+            yield c
 
 
 class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):

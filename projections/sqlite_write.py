@@ -1,4 +1,5 @@
-"""Write transactions on a SQLite datastore that queue for the write lock.
+"""Write transactions on a SQLite datastore that queue for the write lock: the read models'
+batches, and (dependencies point inward) the event store's own tables in infra/.
 
 The library opens every transaction with a plain `BEGIN`: its first read takes a snapshot, and
 a later write in the same transaction must upgrade it. When another connection committed in
