@@ -31,7 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from claims_ledger.infra.checkpoint import CheckpointSigner, NoteVerifier
-from claims_ledger.infra.settings import Settings
+from claims_ledger.infra.settings import EVENTS_FILE, Settings
 
 SIGNATURE_HEADER = "ledger.signature"
 KEY_ID_HEADER = "ledger.key_id"
@@ -99,11 +99,30 @@ def epoch_of(headers: Headers | None) -> int | None:
 
 def message_verifier(settings: Settings) -> MessageVerifier:
     """The consumer's check: LEDGER_PUBLIC_KEY (a vkey or a key file), else the public half of
-    the ledger's signing key (configured, or the demo key in the data folder)."""
-    from claims_ledger.infra.checkpoint_log import read_public_key, signing_key
+    the ledger's signing key (configured, or the demo key in the data folder).
+
+    The demo key is generated here only beside the SQLite event store itself (a consumer and a
+    relay starting together in one folder: whichever comes first makes it). A consumer in a
+    folder of its own with no key refuses to start: a key generated there could never be the
+    relay's, and every message would go to the dead-letter topic."""
+    from claims_ledger.infra.checkpoint_log import NoSigningKey, read_public_key, signing_key
 
     if settings.ledger_public_key:
         return MessageVerifier(
             read_public_key(settings.ledger_public_key, settings.checkpoint_origin)
         )
-    return MessageVerifier(signing_key(settings).verifier)
+    beside_the_store = (
+        not settings.uses_postgres and (settings.ledger_data_dir / EVENTS_FILE).exists()
+    )
+    configured = settings.ledger_signing_key or settings.ledger_signing_key_file
+    try:
+        return MessageVerifier(signing_key(settings, create=beside_the_store).verifier)
+    except NoSigningKey:
+        if configured:
+            raise
+        raise NoSigningKey(
+            "no key to check the ledger's message signatures: set LEDGER_PUBLIC_KEY to the "
+            "ledger's public key (`claims-ledger public-key` where the relay runs prints it), "
+            "or LEDGER_SIGNING_KEY / LEDGER_SIGNING_KEY_FILE; "
+            f"{settings.ledger_data_dir} holds neither the event store nor its generated key"
+        ) from None

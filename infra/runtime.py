@@ -15,7 +15,7 @@ from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.broker import EmbeddedBroker
 from claims_ledger.infra.checkpoint_log import checkpoint_writer
 from claims_ledger.infra.kafka_io import ensure_topics, ledger_topics
-from claims_ledger.infra.message_signing import message_verifier
+from claims_ledger.infra.message_signing import MessageVerifier, message_verifier
 from claims_ledger.infra.relay import Relay
 from claims_ledger.infra.scenario import AppliedScenario, apply_file
 from claims_ledger.infra.settings import Settings
@@ -36,7 +36,10 @@ def kafka_available(settings: Settings) -> Iterator[Settings]:
 
 
 def read_model_consumer(
-    settings: Settings, read_model: ReadModel, group_id: str | None = None
+    settings: Settings,
+    read_model: ReadModel,
+    group_id: str | None = None,
+    verifier: MessageVerifier | None = None,
 ) -> ReadModelConsumer:
     return ReadModelConsumer(
         read_model,
@@ -44,7 +47,7 @@ def read_model_consumer(
         group_id=group_id or settings.kafka_consumer_group,
         topics=ledger_topics(settings),
         dead_letter_topic=settings.dead_letter_topic,
-        verifier=message_verifier(settings),
+        verifier=verifier or message_verifier(settings),
         instance_id=settings.kafka_consumer_instance_id,
     )
 

@@ -192,13 +192,15 @@ def relay(
 def consume(as_json: JsonFlag = False) -> None:
     """Feed the read models from Kafka until SIGTERM or Ctrl-C."""
     from claims_ledger.infra.kafka_io import ensure_topics
+    from claims_ledger.infra.message_signing import message_verifier
     from claims_ledger.infra.runtime import read_model_consumer
 
     session = for_writing()
     _require_kafka(session.settings, "the consumer")
     stop = Stop().install()
     ensure_topics(session.settings)  # fails fast when the cluster does not answer
-    consumer = read_model_consumer(session.settings, session.read_model())
+    verifier = message_verifier(session.settings)  # no key to check messages with: refused
+    consumer = read_model_consumer(session.settings, session.read_model(), verifier=verifier)
     try:
         consumer.run(stop.event)
     finally:

@@ -166,3 +166,24 @@ def test_ctrl_c_stops_a_long_running_command_with_exit_130(
     finally:
         if broker.poll() is None:
             broker.kill()
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("kafka_bootstrap", ["tansu"], indirect=True)  # the broker is not at stake
+def test_a_consumer_in_a_folder_of_its_own_without_the_ledgers_public_key_refuses_to_start(
+    env: dict[str, str], tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    # arrange: no event store, no key configured, no generated key (a key made up here could
+    # never be the relay's: every message would be dead-lettered)
+    env = env | {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PREFIX": "lonely"}
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    # act
+    result, _ = run(["consume"], env, cwd)
+    # assert
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "LEDGER_PUBLIC_KEY" in lines[0] and "claims-ledger public-key" in lines[0], lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(Path(env["LEDGER_DATA_DIR"]).glob("*.pem"))
