@@ -66,6 +66,8 @@ JOIN_POLL_MS = 15_000
 VERIFY_IDLE_SECONDS = 10.0
 """While idle, how often the consumer reads back the message before each stored offset."""
 RETRY_MAX_SECONDS = 5.0
+CLOSE_COMMIT_MS = 5_000
+"""How long a stopping consumer waits for its last offset commit (a broker gone: not long)."""
 DEAD_LETTER_MAX_BYTES = 900_000
 """A message larger than this is dead-lettered by reference (under Kafka's 1 MB default)."""
 STORAGE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
@@ -150,9 +152,11 @@ class ReadModelConsumer:
         self._states: dict[TopicPartition, SourceState] = {}
         self._pending: list[tuple[Any, Any, int, str, list[tuple[str, bytes]]]] = []
         self._verify: dict[TopicPartition, tuple[int, float]] = {}
-        self._last_commits: dict[TopicPartition, OffsetAndMetadata] = {}
         """Partitions sought to just before their stored offset: the offset to read back, and
         when that read-back was first asked for."""
+        self._last_commits: dict[TopicPartition, OffsetAndMetadata] = {}
+        """The last offsets sent to Kafka per partition (asynchronously), committed again,
+        waited for, on close."""
 
     # -- positions ----------------------------------------------------------------------------
 
@@ -499,7 +503,7 @@ class ReadModelConsumer:
         last = {tp: at for tp, at in self._last_commits.items() if tp in owned}
         if last:  # the last asynchronous commit may still be in flight
             with contextlib.suppress(KafkaError):
-                self.consumer.commit(last)
+                self.consumer.commit(last, timeout_ms=CLOSE_COMMIT_MS)
         self.consumer.close(autocommit=False)
         self.dead_letters.close(timeout=10)
 
