@@ -156,3 +156,43 @@ def test_malformed_and_schema_invalid_messages_go_to_the_dead_letter_topic(
     assert "version" in reasons[1] and "sneaky" in reasons[1]
     assert all(dict(m.headers)["dlq.source.topic"].decode() == topic for m in dead)
     assert read_model.complaint_statuses()[0].version == 2
+
+
+@pytest.mark.parametrize("store_settings", ["sqlite"], indirect=True)  # Kafka's copy is at stake
+def test_after_a_consumer_stops_kafka_holds_its_groups_offsets_at_the_end_of_every_partition(
+    settings: Settings,
+) -> None:
+    """Offsets go to Kafka without waiting for the answer (the database holds the true
+    position); tooling reading the group's lag (`kafka-consumer-groups.sh`) must still find it
+    caught up once the consumer has stopped: the last offsets are committed, awaited, on close."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    # arrange
+    ledger = build_ledger(settings)
+    apply_file(ledger, EXAMPLES / "01-complaints-q1-2026.jsonl")
+    read_model = open_read_model(settings)
+    # act
+    publish_and_consume(settings, ledger, read_model)
+    # assert
+    tooling = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.kafka_consumer_group,
+        enable_auto_commit=False,
+    )
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in (settings.topic("complaint"),)
+            for p in tooling.partitions_for_topic(topic) or set()
+        ]
+        committed = {tp: tooling.committed(tp) or 0 for tp in partitions}
+    finally:
+        tooling.close()
+    # each partition's end, from the messages themselves (the embedded broker's end_offsets
+    # answer is the start of its last batch)
+    ends = {tp: 0 for tp in partitions}
+    for message in read_topic(settings.kafka_bootstrap_servers or "", settings.topic("complaint")):
+        where = TopicPartition(message.topic, message.partition)  # type: ignore[attr-defined]
+        ends[where] = max(ends[where], message.offset + 1)  # type: ignore[attr-defined]
+    assert sum(ends.values()) > 0
+    assert committed == ends
