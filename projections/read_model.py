@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder, SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from claims_ledger.domain.envelope import PublishedEvent
@@ -276,7 +276,20 @@ def _postgres_statement(text: str) -> SQL:
     return SQL(text)
 
 
-class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
+class _CreatedUnderTheWriteLock(SQLiteRecorder):
+    """The library's `create_table`, in a transaction that takes the write lock first.
+
+    `CREATE TABLE IF NOT EXISTS` reads the schema before it writes: opening the read model (the
+    web application, a second consumer, a rebuild) while a consumer committed to the file
+    failed at once with "database is locked" in the library's plain BEGIN. Placed after the
+    tracking recorder in the method order, so its migration bookkeeping still runs first."""
+
+    def create_table(self) -> None:
+        with immediate_transaction(self.datastore) as c:
+            self._create_table(c)
+
+
+class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder, _CreatedUnderTheWriteLock):
     def __init__(self, datastore: SQLiteDatastore, prefix: str = "rm_", **kwargs: Any) -> None:
         self.prefix = prefix
         super().__init__(datastore, **kwargs)

@@ -36,6 +36,10 @@ def index_statements(prefix: str) -> list[str]:
 
 
 def ensure_indexes(read_model: ReadModel) -> None:
-    with read_model.datastore.transaction(commit=True) as c:
+    """Create the missing indexes in one write transaction. On SQLite it takes the write lock
+    first (`CREATE INDEX IF NOT EXISTS` reads the schema before it writes; with a plain
+    `BEGIN`, a consumer committing to the same file in between failed the web application's
+    start at once with "database is locked")."""
+    with read_model._transaction() as c:
         for statement in index_statements(read_model.prefix):
             c.execute(read_model._sql(statement))

@@ -5,8 +5,6 @@ way at start-up never took over). Real SQLite file, a real second process."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 
@@ -19,38 +17,19 @@ from claims_ledger.infra.relay_book import RelayBook
 from claims_ledger.infra.relay_lease import SQLiteLease, relay_lease
 from claims_ledger.infra.settings import Settings
 from claims_ledger.infra.store import EVENTS_FILE, build_ledger
+from tests.busy_sqlite import committing_to
 from tests.factories import store_complaints
 
 ROUNDS = 150
 """Each round opens the book and a lease and records a first position, as a relay starting
 up or taking over does. With the library's plain BEGIN about one round in six failed."""
 
-HAMMER = """
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-db.execute("CREATE TABLE IF NOT EXISTS hammer (x INTEGER)")
-print("ready", flush=True)
-while True:
-    db.execute("BEGIN")
-    db.execute("INSERT INTO hammer VALUES (1)")
-    db.execute("COMMIT")
-    time.sleep(0.0005)
-"""
-
 
 @pytest.fixture
 def busy_writer(sqlite_settings: Settings) -> Iterator[None]:
     build_ledger(sqlite_settings)
-    path = sqlite_settings.ledger_data_dir / EVENTS_FILE
-    writer = subprocess.Popen(
-        [sys.executable, "-c", HAMMER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    with committing_to(sqlite_settings.ledger_data_dir / EVENTS_FILE):
         yield
-    finally:
-        writer.kill()
-        writer.wait()
 
 
 def test_a_relay_opening_its_book_and_lease_beside_busy_writers_waits_for_the_lock(
