@@ -63,3 +63,26 @@ def test_a_checkpoint_signature_cannot_pass_for_a_message_signature() -> None:
 def test_an_unreadable_epoch_header_reads_as_none() -> None:
     assert epoch_of([(EPOCH_HEADER, b"x1")]) is None
     assert epoch_of(None) is None
+
+
+def test_message_signatures_are_plain_rfc8032_ed25519_an_openssl_client_checks_too() -> None:
+    """The relay signs and the consumer checks with libsodium (speed); anyone else checks the
+    same signature with OpenSSL (the `cryptography` package), and the other way round."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = CheckpointSigner.generate(NAME)
+    signature = dict(MessageSigner(key).headers(SEAL, 0))[SIGNATURE_HEADER]
+    Ed25519PublicKey.from_public_bytes(key.verifier.public_key).verify(
+        signature, signed_bytes(SEAL)
+    )  # raises InvalidSignature otherwise
+    openssl_signed = key._private.sign(signed_bytes(SEAL))
+    assert openssl_signed == signature  # deterministic: one key, one message, one signature
+    assert MessageVerifier(key.verifier).problem(SEAL, [(SIGNATURE_HEADER, openssl_signed)]) is None
+
+
+def test_a_truncated_or_padded_signature_is_forged_not_an_error() -> None:
+    key = CheckpointSigner.generate(NAME)
+    signature = dict(MessageSigner(key).headers(SEAL, 0))[SIGNATURE_HEADER]
+    for mangled in (signature[:63], signature + b"\x00", b""):
+        problem = MessageVerifier(key.verifier).problem(SEAL, [(SIGNATURE_HEADER, mangled)])
+        assert problem is not None and problem.startswith("forged")
