@@ -8,6 +8,7 @@ the web application starts; every statement works on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from claims_ledger.infra.store import ReadModel
+from claims_ledger.projections.read_model import PostgresReadModel
 
 INDEXES: tuple[tuple[str, str, str], ...] = (
     # (name, table, columns): the cases list is ordered by reference, filtered by these.
@@ -41,5 +42,13 @@ def ensure_indexes(read_model: ReadModel) -> None:
     `BEGIN`, a consumer committing to the same file in between failed the web application's
     start at once with "database is locked")."""
     with read_model._transaction() as c:
+        if isinstance(read_model, PostgresReadModel):
+            # `CREATE INDEX IF NOT EXISTS` is not safe against the same statement in another
+            # session (both insert the index's name: a duplicate key in pg_class): two web
+            # applications starting at once take turns.
+            c.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"claims_ledger.web_indexes:{read_model.prefix}",),
+            )
         for statement in index_statements(read_model.prefix):
             c.execute(read_model._sql(statement))

@@ -1,16 +1,19 @@
-"""The web application's start creates its indexes on the read-model file while a consumer
-commits to that file: it waits for the write lock instead of failing at once with "database is
-locked" (issue 12: the read side on SQLite shared by a consumer, a rebuild and the web
-application). Real SQLite file, a real second process."""
+"""Opening a read model and creating the web application's indexes while others write the
+same database: on SQLite beside a consumer committing to the file, they wait for the write lock
+instead of failing at once with "database is locked"; on PostgreSQL two web applications
+starting at once take turns instead of colliding on an index's name (issue 12: the read side
+shared by consumers, rebuilds and the web application). Real SQLite file and a real second
+process; a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from claims_ledger.infra.settings import READ_MODEL_FILE, Settings
-from claims_ledger.infra.store import open_read_model
+from claims_ledger.infra.store import ReadModel, open_read_model
 from claims_ledger.infra.web.indexes import INDEXES, ensure_indexes, index_statements
 from tests.busy_sqlite import committing_to
 
@@ -57,3 +60,45 @@ def test_indexes_a_new_web_version_adds_beside_a_committing_consumer_wait_for_th
             )
             names = {row[0] for row in c.fetchall()}
         assert names == {f"{read_model.prefix}{name}" for name, _, _ in INDEXES}
+
+
+@pytest.mark.postgres
+def test_two_web_applications_starting_at_once_on_postgresql_both_get_every_index(
+    postgres_settings: Settings,
+) -> None:
+    # arrange: two processes' worth of read models on one database, new prefixes each round
+    rounds = 15
+    pairs = [
+        (
+            open_read_model(postgres_settings, prefix=f"p{n}_"),
+            open_read_model(postgres_settings, prefix=f"p{n}_"),
+        )
+        for n in range(rounds)
+    ]
+    problems: list[BaseException] = []
+
+    def start(read_model: ReadModel, ready: threading.Barrier) -> None:
+        ready.wait()
+        try:
+            ensure_indexes(read_model)
+        except BaseException as error:  # reported by the assertion below
+            problems.append(error)
+
+    # act: both create the same indexes at the same moment
+    for first, second in pairs:
+        ready = threading.Barrier(2)
+        threads = [threading.Thread(target=start, args=(rm, ready)) for rm in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    # assert
+    assert problems == []
+    for first, _ in pairs:
+        with first.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s",
+                (f"{first.prefix}web_%",),
+            )
+            names = {row["indexname"] for row in c.fetchall()}
+        assert names == {f"{first.prefix}{name}" for name, _, _ in INDEXES}
