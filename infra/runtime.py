@@ -84,17 +84,24 @@ def publish_and_consume(settings: Settings, ledger: Ledger, read_model: ReadMode
         relay.close()
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """Where the demo keeps its ledger: a `demo` folder of its own in the data folder, always on
+    SQLite files (its event store, read models and key store of personal data)."""
+    return settings.model_copy(
+        update={
+            "ledger_data_dir": settings.ledger_data_dir / "demo",
+            "ledger_postgres_dbname": None,
+        }
+    )
+
+
 def run_demo(settings: Settings, examples: list[Path]) -> tuple[list[AppliedScenario], ReadModel]:
     """The main job: a fresh ledger, the example scenarios, relay and consumer on Kafka, and
     the statuses read back from the Kafka-fed read model."""
-    demo_dir = settings.ledger_data_dir / "demo"
-    shutil.rmtree(demo_dir, ignore_errors=True)
+    settings = demo_settings(settings)
+    shutil.rmtree(settings.ledger_data_dir, ignore_errors=True)
     settings = settings.model_copy(
-        update={
-            "ledger_data_dir": demo_dir,
-            "ledger_postgres_dbname": None,
-            "kafka_consumer_group": f"claims-ledger-demo-{time.time_ns()}",
-        }
+        update={"kafka_consumer_group": f"claims-ledger-demo-{time.time_ns()}"}
     )
     with kafka_available(settings) as settings:
         ensure_topics(settings)

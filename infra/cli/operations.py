@@ -70,7 +70,7 @@ def demo(
     wide: WideFlag = False,
 ) -> None:
     """The main job: embedded broker, example scenarios, relay, consumer, status tables."""
-    from claims_ledger.infra.runtime import run_demo
+    from claims_ledger.infra.runtime import demo_settings, run_demo
 
     settings = for_writing(quiet=True).settings
     with _scenario_files(examples) as files:
@@ -79,8 +79,9 @@ def demo(
                 f"no scenario files (*.jsonl) in {examples}", param_hint="'--examples'"
             )
         applied, read_model = run_demo(settings, files)
-    # The demo shows its cases to the person running it: personal fields in clear.
-    reveal = Revealer(open_key_store(settings, create=False)).reveal
+    # The demo shows its cases to the person running it: personal fields in clear, with the
+    # keys of the demo's own folder (the data folder's key store has none of them).
+    reveal = Revealer(open_key_store(demo_settings(settings), create=False)).reveal
     statuses = read_model.complaint_statuses()
     breaches = [d for d in read_model.deadlines() if d.breached_at is not None]
     if as_json:

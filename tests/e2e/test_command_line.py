@@ -89,6 +89,9 @@ def test_the_demo_prints_every_example_complaint_from_the_kafka_fed_read_model(
     assert stages == dict.fromkeys(["TR-2026-0301", "TR-2026-0302", "TR-2026-0303"], "settled")
     (evacuation,) = shown["assistance_cases"]
     assert evacuation["section"] == "B2a" and evacuation["report_delay_seconds"] == 40 * 60
+    # personal fields shown to the person running it in clear: nothing was erased
+    assert "Nepal" in evacuation["location"]
+    assert "[erased]" not in json.dumps(shown)
 
 
 def test_the_demo_prints_a_table_and_can_run_again(env: dict[str, str]) -> None:
