@@ -6,6 +6,7 @@ Read-only: it reads the event store (`Ledger.resolve`, `Ledger.history`) and the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from uuid import UUID
 from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.money import format_idr
+from claims_ledger.domain.personal import ENCRYPTED_PATTERN
 from claims_ledger.domain.travel.catalogue import catalogue
 from claims_ledger.infra.logging import PERSONAL_KEYS
 from claims_ledger.infra.store import ReadModel, envelope_chain
@@ -76,8 +78,15 @@ def _personal(key: str) -> bool:
     return key in PERSONAL_KEYS or key.endswith(("_phone", "_email", "_name", "_address"))
 
 
+_ENCRYPTED_ANYWHERE = re.compile(ENCRYPTED_PATTERN.removeprefix("^").removesuffix("$"))
+"""An encrypted personal value inside a longer text."""
+
+
 def mask_personal(value: Any) -> Any:
-    """The value with every personal field masked (names, phones, e-mails, free text...)."""
+    """The value with every personal field masked (names, phones, e-mails, free text...), and
+    every encrypted value wherever it stands: a field personal in one command (an assistance
+    case's arrangement, an analysis's free text) is not named as personal everywhere, and its
+    ciphertext means nothing to a reader."""
     if isinstance(value, dict):
         return {
             k: MASK if _personal(str(k)) and v not in (None, "", []) else mask_personal(v)
@@ -85,6 +94,8 @@ def mask_personal(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [mask_personal(v) for v in value]
+    if isinstance(value, str):
+        return _ENCRYPTED_ANYWHERE.sub(MASK, value)
     return value
 
 
@@ -132,6 +143,11 @@ def _event_row(e: PublishedEvent) -> EventRow:
 
 def details(e: PublishedEvent) -> str:
     """One readable line (no personal data) for an event of any case type."""
+    line: str = mask_personal(_details(e))
+    return line
+
+
+def _details(e: PublishedEvent) -> str:
     row = _event_row(e)
     kind = next((k for k in DEADLINE_EVENTS if e.event_type.endswith(k)), None)
     p: Any = e.payload
@@ -348,7 +364,7 @@ def case_detail(ledger: Ledger, read_model: ReadModel, case: CaseRef, now: datet
         case_id=cid,
         aggregate_type=_aggregate_type(read_model, cid),
         state=state,
-        facts=facts,
+        facts=mask_personal(facts),
         now=wib(now) or "",
         chain_verified=bool(entries) and all(e.seal == "verified" for e in entries),
         timeline=entries,

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from claims_ledger.domain.personal import ENCRYPTED_PATTERN
 from claims_ledger.infra.web.auth import (
     SESSION_COOKIE,
     Role,
@@ -344,3 +345,28 @@ def test_the_verification_page_shows_the_latest_signed_checkpoint_and_the_last_v
     assert view["checkpoint"]["note"].startswith(view["checkpoint"]["origin"] + "\n")
     assert view["last_run"]["ok"] is True and view["last_run"]["problems"] == 0
     assert view["last_run"]["checkpoints_checked"] >= 1
+
+
+ENCRYPTED_ANYWHERE = re.compile(ENCRYPTED_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def test_no_page_or_answer_about_any_case_shows_a_ciphertext(client: TestClient) -> None:
+    """Personal fields are masked by name, and any encrypted value by its form, wherever it
+    stands (an assistance case's arrangement and outcome, an analysis's free text)."""
+    auditor = bearer(Role.AUDITOR)
+    references = [
+        c["reference"]
+        for c in client.get("/api/cases?page_size=100", headers=auditor).json()["items"]
+    ]
+    assert "AGA-2026-1107" in references and "CMP-2026-0001" in references
+    answers = [client.get(f"/api/cases/{ref}", headers=auditor) for ref in references]
+    answers += [client.get(f"/cases/{ref}", headers=auditor) for ref in references]
+    answers += [
+        client.get(path, headers=auditor)
+        for path in ("/api/cases?page_size=100", "/api/deadlines", "/cases", "/deadlines")
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.url
+        assert not ENCRYPTED_ANYWHERE.search(answer.text), answer.url
+    evacuation = client.get("/api/cases/AGA-2026-1107", headers=auditor).json()
+    assert evacuation["facts"]["arrangement"] == "[personal data]"
