@@ -46,6 +46,8 @@ PERSONAL: Final = _Personal()
 FORMAT_VERSION = "pd1"
 ENCRYPTED_PATTERN = r"^pd1\.[0-9a-f]{32}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$"
 ENCRYPTED = re.compile(ENCRYPTED_PATTERN)
+ENCRYPTED_ANYWHERE = re.compile(ENCRYPTED_PATTERN.removeprefix("^").removesuffix("$"))
+"""An encrypted value inside a longer text."""
 ERASED = "[erased]"
 """What a personal field reads as once its subject's key is destroyed."""
 

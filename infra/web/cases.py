@@ -6,7 +6,6 @@ Read-only: it reads the event store (`Ledger.resolve`, `Ledger.history`) and the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -16,7 +15,7 @@ from uuid import UUID
 from claims_ledger.domain.envelope import GENESIS_HASH, PublishedEvent
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.money import format_idr
-from claims_ledger.domain.personal import ENCRYPTED_PATTERN
+from claims_ledger.domain.personal import ENCRYPTED_ANYWHERE
 from claims_ledger.domain.travel.catalogue import catalogue
 from claims_ledger.infra.logging import PERSONAL_KEYS
 from claims_ledger.infra.store import ReadModel, envelope_chain
@@ -78,10 +77,6 @@ def _personal(key: str) -> bool:
     return key in PERSONAL_KEYS or key.endswith(("_phone", "_email", "_name", "_address"))
 
 
-_ENCRYPTED_ANYWHERE = re.compile(ENCRYPTED_PATTERN.removeprefix("^").removesuffix("$"))
-"""An encrypted personal value inside a longer text."""
-
-
 def mask_personal(value: Any) -> Any:
     """The value with every personal field masked (names, phones, e-mails, free text...), and
     every encrypted value wherever it stands: a field personal in one command (an assistance
@@ -95,7 +90,7 @@ def mask_personal(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_personal(v) for v in value]
     if isinstance(value, str):
-        return _ENCRYPTED_ANYWHERE.sub(MASK, value)
+        return ENCRYPTED_ANYWHERE.sub(MASK, value)
     return value
 
 

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from claims_ledger.domain.personal import ENCRYPTED_PATTERN
+from claims_ledger.domain.personal import ENCRYPTED_ANYWHERE
 from claims_ledger.infra.web.auth import (
     SESSION_COOKIE,
     Role,
@@ -345,9 +345,6 @@ def test_the_verification_page_shows_the_latest_signed_checkpoint_and_the_last_v
     assert view["checkpoint"]["note"].startswith(view["checkpoint"]["origin"] + "\n")
     assert view["last_run"]["ok"] is True and view["last_run"]["problems"] == 0
     assert view["last_run"]["checkpoints_checked"] >= 1
-
-
-ENCRYPTED_ANYWHERE = re.compile(ENCRYPTED_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 def test_no_page_or_answer_about_any_case_shows_a_ciphertext(client: TestClient) -> None:
