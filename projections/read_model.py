@@ -256,6 +256,12 @@ class ReadModelMixin:
             )
             return {(r["aggregate_id"], r["version"]): r["hash"] for r in c.fetchall()}
 
+    def is_empty(self) -> bool:
+        """Whether no event has been applied yet (one row looked at, however large)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._sql(f"SELECT 1 AS one FROM {self.prefix}{EVENTS.name} LIMIT 1"))
+            return c.fetchone() is None
+
     def event_count(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._sql(f"SELECT COUNT(*) AS n FROM {self.prefix}{EVENTS.name}"))

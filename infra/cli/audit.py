@@ -75,7 +75,8 @@ def rebuild_(
 
     Exit status 1 when they differ (nothing is replaced then unless --replace is given)."""
     session = for_reading()
-    fresh, live = session.read_model(prefix=FRESH_PREFIX), session.read_model()
+    fresh = session.read_model(prefix=FRESH_PREFIX, explain_empty=False)
+    live = session.read_model(explain_empty=False)
     report = full_rebuild(session.ledger(), fresh, live)
     if replace:
         fresh.replace(live)

@@ -143,7 +143,7 @@ def timeline(reference: Reference, as_json: JsonFlag = False, wide: WideFlag = F
     if not events or (case.is_a(COMPLAINT) and complaint is None):
         raise NotInReadModel(
             f"{case} is in the event store but not yet in the read model: run "
-            "`claims-ledger relay` and `claims-ledger consume` (or `rebuild`)"
+            "`claims-ledger relay` and `claims-ledger consume` (or `rebuild --replace`)"
         )
     deadlines = read_model.deadlines(str(case.id))
     if complaint is not None:

@@ -78,11 +78,26 @@ class Session:
         revealed: T = Revealer(open_key_store(self.settings, create=False)).reveal(value)
         return revealed
 
-    def read_model(self, prefix: str = "rm_") -> ReadModel:
+    def read_model(self, prefix: str = "rm_", *, explain_empty: bool = True) -> ReadModel:
+        """The read model under `prefix`; for a view (`explain_empty`), a warning when it is
+        empty while the event store is not."""
         if prefix not in self._read_models:
             self._check()
-            self._read_models[prefix] = open_read_model(self.settings, prefix=prefix)
+            read_model = self._read_models[prefix] = open_read_model(self.settings, prefix=prefix)
+            if self.reading and explain_empty and read_model.is_empty():
+                self._say_why_empty()
         return self._read_models[prefix]
+
+    def _say_why_empty(self) -> None:
+        """A view of an empty read model over a store that holds events reads like a real
+        answer ("0 complaints"): say on stderr why, and what fills it."""
+        stored = self.ledger().recorder.max_notification_id() or 0
+        if stored:
+            warn(
+                f"the read model is empty but the event store is not ({stored} events): run "
+                "`claims-ledger relay` and `claims-ledger consume`, or `claims-ledger rebuild "
+                "--replace`, to fill it; until then these views are empty"
+            )
 
 
 def for_reading(quiet: bool = False) -> Session:

@@ -101,6 +101,23 @@ def test_the_demo_prints_a_table_and_can_run_again(env: dict[str, str]) -> None:
     assert first.stdout == again.stdout
 
 
+def test_a_view_of_an_empty_read_model_over_stored_events_says_how_to_fill_it(
+    env: dict[str, str],
+) -> None:
+    # arrange: events stored, nothing relayed, consumed or rebuilt yet
+    run(["apply", "examples/01-complaints-q1-2026.jsonl"], env)
+    # act
+    before = run(["status", "--json"], env)
+    rebuilt = run(["rebuild", "--replace"], env, check=False)  # 1: they differed
+    after = run(["status", "--json"], env)
+    # assert: the empty answer comes with why (on stderr: stdout stays the answer)
+    assert json.loads(before.stdout) == []
+    assert "read model is empty but the event store is not" in before.stderr
+    assert "claims-ledger consume" in before.stderr and "rebuild --replace" in before.stderr
+    assert rebuilt.returncode == 1 and "read model is empty" not in rebuilt.stderr
+    assert len(json.loads(after.stdout)) == 5 and "read model is empty" not in after.stderr
+
+
 def test_apply_rejects_an_invalid_line_with_its_number_and_stores_nothing(
     env: dict[str, str], tmp_path: Path
 ) -> None:
