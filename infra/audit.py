@@ -21,6 +21,7 @@ from claims_ledger.infra.checkpoint_log import LEAVES_FILE, LeafRecord, TrustedC
 from claims_ledger.infra.progress import progress
 from claims_ledger.infra.seal_store import sealing_recorder
 from claims_ledger.infra.store import envelope_chain
+from claims_ledger.infra.views import plural
 from claims_ledger.projections.read_model import ReadModelMixin
 
 EVENT_STORE_SOURCE = "eventstore"
@@ -105,9 +106,9 @@ class VerifyReport:
             else ""
         )
         return (
-            f"{self.stored_events} stored events, {self.sealed_events} seals, "
-            f"{self.aggregates} cases, {self.checkpoints} checkpoints checked{covered}: "
-            f"{len(self.problems)} problems"
+            f"{plural(self.stored_events, 'stored event')}, {plural(self.sealed_events, 'seal')}, "
+            f"{plural(self.aggregates, 'case')}, {plural(self.checkpoints, 'checkpoint')} "
+            f"checked{covered}: {plural(len(self.problems), 'problem')}"
         )
 
     def lines(self) -> list[str]:

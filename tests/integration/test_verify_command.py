@@ -45,7 +45,7 @@ def test_verify_uses_the_checkpoint_files_it_is_given_and_says_so(
     out = capsys.readouterr().out
     assert status == 0, out
     assert f"checkpoints: 1 checkpoint from {kept / 'checkpoints.txt'}" in out
-    assert "1 checkpoints checked: 0 problems" in out
+    assert "1 checkpoint checked: 0 problems" in out
     # and after an event was altered with every local hash rewritten: exit 1, named
     open_read_model(sqlite_settings)  # the attacker rewrites its copy of the hashes too
     attacker = Attacker(sqlite_settings)
