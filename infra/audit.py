@@ -16,7 +16,7 @@ from claims_ledger.domain.envelope import GENESIS_HASH, envelope_of, event_type_
 from claims_ledger.domain.ledger import Ledger
 from claims_ledger.domain.merkle import MerkleTree, ProofError, event_leaf_hash, verify_consistency
 from claims_ledger.domain.seals import Seal
-from claims_ledger.infra.checkpoint import Checkpoint, CheckpointError
+from claims_ledger.infra.checkpoint import Checkpoint, CheckpointError, OriginMismatch
 from claims_ledger.infra.checkpoint_log import LEAVES_FILE, LeafRecord, TrustedCheckpoints
 from claims_ledger.infra.progress import progress
 from claims_ledger.infra.seal_store import sealing_recorder
@@ -234,6 +234,15 @@ def _signed_checkpoints(
             checkpoint = checkpoints.public_key.verify_checkpoint(
                 sourced.note, origin=checkpoints.origin
             )
+        except OriginMismatch as error:
+            problems.append(
+                _log_problem(
+                    f"checkpoint {sourced.source}: {error} (the default origin follows the data "
+                    "folder's or the database's name: for a ledger copied, restored or renamed, "
+                    f"set LEDGER_CHECKPOINT_ORIGIN={error.found} if that is its own)"
+                )
+            )
+            continue
         except CheckpointError as error:
             problems.append(_log_problem(f"checkpoint {sourced.source}: {error}"))
             continue

@@ -57,6 +57,14 @@ class CheckpointError(LedgerError):
     which part and what was expected."""
 
 
+class OriginMismatch(CheckpointError):
+    """A checkpoint of another log (or of this one under another name)."""
+
+    def __init__(self, message: str, *, found: str) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 def _b64decode(text: str, what: str) -> bytes:
     """Standard base64; refuses anything that is not exactly how those bytes encode."""
     try:
@@ -317,8 +325,9 @@ class NoteVerifier:
         # A malformed checkpoint is named as such before any signature is checked.
         checkpoint = Checkpoint.parse(SignedNote.parse(note).text)
         if origin is not None and checkpoint.origin != origin:
-            raise CheckpointError(
-                f"checkpoint origin is {checkpoint.origin!r}, expected {origin!r}"
+            raise OriginMismatch(
+                f"checkpoint origin is {checkpoint.origin!r}, expected {origin!r}",
+                found=checkpoint.origin,
             )
         self.verify_note(note)
         return checkpoint

@@ -100,3 +100,29 @@ def test_verify_uses_the_checkpoints_on_kafka_when_it_is_configured(
     out = capsys.readouterr().out
     assert status == 0, out
     assert f"checkpoints: 1 checkpoint from Kafka topic {settings.checkpoint_topic}" in out
+
+
+def test_a_copied_data_folder_fails_on_its_checkpoints_origin_and_says_how_to_keep_it(
+    sqlite_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # arrange: a ledger with a checkpoint, copied to a folder of another name (a restore)
+    ledger = build_ledger(sqlite_settings)
+    complaint_lifecycle(ledger, "C-1", steps=3)
+    use(sqlite_settings, monkeypatch)
+    assert run(["checkpoint"]) == 0
+    origin = sqlite_settings.checkpoint_origin
+    copy = tmp_path / "restored"
+    shutil.copytree(sqlite_settings.ledger_data_dir, copy)
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(copy))
+    capsys.readouterr()
+    # act
+    status = run(["verify"])
+    # assert: the problem names the setting and the origin that keeps the ledger's name
+    out = capsys.readouterr().out
+    assert status == 1
+    assert f"LEDGER_CHECKPOINT_ORIGIN={origin}" in out
+    monkeypatch.setenv("LEDGER_CHECKPOINT_ORIGIN", origin)
+    assert run(["verify"]) == 0, capsys.readouterr().out
