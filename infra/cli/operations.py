@@ -138,7 +138,9 @@ def apply_(
     for path in files:
         if not path.is_file():
             raise typer.BadParameter(f"{path}: no such file", param_hint="'FILES'")
-    ledger = for_writing().ledger()
+    # A person reads the progress and the summary line: a log line per command (file, line,
+    # case, correlation id) only when LOG_LEVEL asks for info, as a scheduled job sets it.
+    ledger = for_writing(quiet=True).ledger()
     results = []
     for path in files:
         try:
