@@ -64,6 +64,19 @@ def _root(
     """claims-ledger: an event-sourced ledger of insurance claims and complaints."""
 
 
+def _command_path(args: list[str]) -> str:
+    """`claims-ledger deadlines` for `deadlines --breached=maybe`: some usage errors (an option
+    given a value it does not take) come without the command they were raised in."""
+    path, command = ["claims-ledger"], typer.main.get_command(app)
+    for token in args:
+        subcommands = getattr(command, "commands", {})
+        if token.startswith("-") or token not in subcommands:
+            break
+        path.append(token)
+        command = subcommands[token]
+    return " ".join(path)
+
+
 def run(args: list[str] | None = None) -> int:
     """Run one command; returns its exit status. Failures print one line on stderr."""
     try:
@@ -72,7 +85,11 @@ def run(args: list[str] | None = None) -> int:
         usage.show()
         return BAD_INPUT
     except UsageError as usage:
-        where = usage.ctx.command_path if usage.ctx is not None else "claims-ledger"
+        where = (
+            usage.ctx.command_path
+            if usage.ctx is not None
+            else _command_path(sys.argv[1:] if args is None else args)
+        )
         error(f"{usage.format_message()} (see `{where} --help`)")
         return usage.exit_code
     except ClickException as failure:

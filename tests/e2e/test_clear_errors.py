@@ -65,6 +65,18 @@ ERROR_CASES = [
     pytest.param(["history"], {}, ["Missing argument", "'reference'"], id="missing-argument"),
     pytest.param(["hstory", "CMP-2026-0001"], {}, ["No such command"], id="unknown-command"),
     pytest.param(
+        ["deadlines", "--breached=maybe"],
+        {},
+        ["'--breached' does not take a value", "see `claims-ledger deadlines --help`"],
+        id="flag-given-a-value",
+    ),
+    pytest.param(
+        ["deadlines", "--bogus"],
+        {},
+        ["No such option: --bogus", "see `claims-ledger deadlines --help`"],
+        id="unknown-option",
+    ),
+    pytest.param(
         ["status"],
         {"KAFKA_TOPIC_PARTITIONS": "abc"},
         ["KAFKA_TOPIC_PARTITIONS='abc'", "accepted: a whole number"],
