@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from claims_ledger.domain.ledger import Ledger
 from claims_ledger.infra.checkpoint_log import checkpoint_writer
 from claims_ledger.infra.cli import run
 from claims_ledger.infra.kafka_io import ensure_topics
@@ -24,6 +25,16 @@ def use(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_TOPIC_PREFIX", settings.kafka_topic_prefix)
 
 
+def checkpointed(settings: Settings, monkeypatch: pytest.MonkeyPatch, steps: int) -> Ledger:
+    """A ledger holding one complaint of `steps` steps, and a checkpoint of it signed by
+    `claims-ledger checkpoint`, with the command line pointed at it."""
+    ledger = build_ledger(settings)
+    complaint_lifecycle(ledger, "C-1", steps=steps)
+    use(settings, monkeypatch)
+    assert run(["checkpoint"]) == 0
+    return ledger
+
+
 def test_verify_uses_the_checkpoint_files_it_is_given_and_says_so(
     sqlite_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
@@ -31,10 +42,7 @@ def test_verify_uses_the_checkpoint_files_it_is_given_and_says_so(
     tmp_path: Path,
 ) -> None:
     # arrange: a checkpoint, copied where the auditor keeps it
-    ledger = build_ledger(sqlite_settings)
-    complaint_lifecycle(ledger, "C-1", steps=4)
-    use(sqlite_settings, monkeypatch)
-    assert run(["checkpoint"]) == 0
+    ledger = checkpointed(sqlite_settings, monkeypatch, steps=4)
     kept = tmp_path / "kept"
     shutil.copytree(sqlite_settings.checkpoint_dir, kept)
     assert run(["public-key"]) == 0
@@ -89,9 +97,7 @@ def test_verify_uses_the_checkpoints_on_kafka_when_it_is_configured(
     # arrange: `claims-ledger checkpoint` publishes to the topic; the files are then lost
     settings = sqlite_settings.model_copy(update={"kafka_bootstrap_servers": kafka_bootstrap})
     ensure_topics(settings)
-    complaint_lifecycle(build_ledger(settings), "C-1", steps=3)
-    use(settings, monkeypatch)
-    assert run(["checkpoint"]) == 0
+    checkpointed(settings, monkeypatch, steps=3)
     shutil.rmtree(settings.checkpoint_dir)
     capsys.readouterr()
     # act
@@ -109,10 +115,7 @@ def test_a_copied_data_folder_fails_on_its_checkpoints_origin_and_says_how_to_ke
     tmp_path: Path,
 ) -> None:
     # arrange: a ledger with a checkpoint, copied to a folder of another name (a restore)
-    ledger = build_ledger(sqlite_settings)
-    complaint_lifecycle(ledger, "C-1", steps=3)
-    use(sqlite_settings, monkeypatch)
-    assert run(["checkpoint"]) == 0
+    checkpointed(sqlite_settings, monkeypatch, steps=3)
     origin = sqlite_settings.checkpoint_origin
     copy = tmp_path / "restored"
     shutil.copytree(sqlite_settings.ledger_data_dir, copy)
